@@ -3,15 +3,12 @@
  * and the Electron engine process put it behind `dispatch`.
  */
 import { createRequire } from 'node:module';
+import { appVersion } from './appRoot';
 import type { EngineApi, EngineResult, ModelInfo } from './api';
 import { type ModelPackageInfo, scanModelPackages } from '../model/modelPackage';
 import { listProviders } from '../model/providers';
 
 const require = createRequire(import.meta.url);
-
-export function appVersion(): string {
-  return (require('../../package.json') as { version: string }).version;
-}
 
 function modelInfo(p: ModelPackageInfo): ModelInfo {
   const m = p.manifest;

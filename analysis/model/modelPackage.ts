@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { appRoot } from '../engine/appRoot';
 import { type ModelManifest, validateManifest } from './manifest';
 
 export interface ModelPackageInfo {
@@ -69,7 +70,7 @@ export async function inspectModelPackage(dir: string, source: 'bundled' | 'user
 
 /** The app's own assets folder (works from the source tree and from the built app). */
 export function assetsDir(): string {
-  return process.env.VLCACHE_ASSETS ? resolve(process.env.VLCACHE_ASSETS) : resolve(import.meta.dirname, '../../assets');
+  return process.env.VLCACHE_ASSETS ? resolve(process.env.VLCACHE_ASSETS) : join(appRoot(), 'assets');
 }
 
 /** The user's models folder: `$VLCACHE_MODELS`, else `~/.vlcache/models`. */

@@ -1,0 +1,70 @@
+/**
+ * The action log: the single path by which params change. It is the undo/redo history and, saved
+ * with a session, the replay timeline (DESIGN.md §8). Each entry stores the patch and the values it
+ * replaced, so undo is exact without snapshots of the whole state.
+ */
+import type { StateCreator } from 'zustand';
+import { applyParamsPatch, type Params } from './paramsSlice';
+import type { StudioState } from './store';
+
+export type Action = { type: 'setParams'; patch: Partial<Params> } | { type: 'annotate'; text: string };
+
+export interface LogEntry {
+  /** Milliseconds since the log started. */
+  t: number;
+  action: Action;
+  /** For setParams: the params the patch overwrote (all keys that changed, linked ones included). */
+  before?: Partial<Params>;
+}
+
+export interface ActionLogSlice {
+  log: LogEntry[];
+  /** Number of entries in effect; entries past it are redoable. */
+  cursor: number;
+  logStart: number;
+}
+
+export const createActionLogSlice: StateCreator<StudioState, [], [], ActionLogSlice> = () => ({
+  log: [],
+  cursor: 0,
+  logStart: Date.now(),
+});
+
+function diffKeys(a: Params, b: Params): (keyof Params)[] {
+  return (Object.keys(b) as (keyof Params)[]).filter((k) => a[k] !== b[k]);
+}
+
+type SetState = (fn: (s: StudioState) => Partial<StudioState>) => void;
+
+export function makeActions(set: SetState, get: () => StudioState) {
+  return {
+    /** Records and applies an action; a new action drops the redo tail. */
+    dispatch(action: Action, now = Date.now()) {
+      const s = get();
+      const entry: LogEntry = { t: now - s.logStart, action };
+      let params = s.params;
+      if (action.type === 'setParams') {
+        const next = applyParamsPatch(params, action.patch);
+        const changed = diffKeys(params, next);
+        if (changed.length === 0) return;
+        entry.before = Object.fromEntries(changed.map((k) => [k, params[k]])) as Partial<Params>;
+        params = next;
+      }
+      set(() => ({ params, log: [...s.log.slice(0, s.cursor), entry], cursor: s.cursor + 1 }));
+    },
+    undo() {
+      const s = get();
+      if (s.cursor === 0) return;
+      const entry = s.log[s.cursor - 1];
+      const params = entry.before ? { ...s.params, ...entry.before } : s.params;
+      set(() => ({ params, cursor: s.cursor - 1 }));
+    },
+    redo() {
+      const s = get();
+      if (s.cursor >= s.log.length) return;
+      const entry = s.log[s.cursor];
+      const params = entry.action.type === 'setParams' ? applyParamsPatch(s.params, entry.action.patch) : s.params;
+      set(() => ({ params, cursor: s.cursor + 1 }));
+    },
+  };
+}
