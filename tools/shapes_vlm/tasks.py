@@ -68,6 +68,10 @@ def pretokenize(text: str) -> list[str]:
     return out
 
 
+def article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
 def plural(shape: str) -> str:
     return shape + "s"
 
@@ -85,7 +89,7 @@ def _all_texts() -> list[str]:
         texts += [f"the {c} object is a {s}" for s in SHAPES] + [f"the number of {c} objects is 0"]
     for s in SHAPES:
         texts += [q.format(p=plural(s)) for q in Q_COUNT_SHAPE] + [f"the number of {plural(s)} is 0"]
-    texts += ["a red circle, a blue square and the number 47", "the number is 0"]
+    texts += ["a red circle, an orange square and the number 47", "the number is 0"]
     return texts
 
 
@@ -163,7 +167,7 @@ def answer_part(answer: str) -> str:
 
 def caption(scene: Scene) -> str:
     objs = sorted(scene.objects, key=lambda o: (o.cx, o.cy))
-    parts = [f"a {o.colour} {o.shape}" for o in objs]
+    parts = [f"{article(o.colour)} {o.colour} {o.shape}" for o in objs]
     if scene.number is not None:
         parts.append(f"the number {scene.number.value}")
     if len(parts) == 1:
