@@ -9,10 +9,19 @@ import { serveCommand } from './commands/serve';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
-  serve: { run: serveCommand, help: 'serve [--port N]          browser mode on 127.0.0.1 with a per-launch token' },
+  serve: {
+    run: serveCommand,
+    help: 'serve [--port N]          browser mode on 127.0.0.1 with a per-launch token',
+  },
   version: { run: versionCommand, help: 'version [--json]          versions of the app and runtime' },
-  providers: { run: providersCommand, help: 'providers [--json]        which execution providers work here, and why not' },
-  models: { run: modelsCommand, help: 'models [--json]           model packages found, with every problem of invalid ones' },
+  providers: {
+    run: providersCommand,
+    help: 'providers [--json]        which execution providers work here, and why not',
+  },
+  models: {
+    run: modelsCommand,
+    help: 'models [--json]           model packages found, with every problem of invalid ones',
+  },
 };
 
 function usage(): string {
@@ -32,7 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!cmd) throw new UsageError(`unknown command: ${name} (try vlcache --help)`);
     return await cmd.run(rest);
   } catch (e) {
-    const code = e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? EXIT_BAD_INPUT : exitCodeFor(e);
+    const code =
+      e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+        ? EXIT_BAD_INPUT
+        : exitCodeFor(e);
     process.stderr.write(`vlcache: ${(e as Error).message}\n`);
     if (code !== EXIT_BAD_INPUT && process.env.VLCACHE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return code;

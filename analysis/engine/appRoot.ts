@@ -13,7 +13,11 @@ export function appRoot(): string {
   let dir = import.meta.dirname;
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'vl-cache-studio') return (cached = dir);
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'vl-cache-studio'
+    )
+      return (cached = dir);
     const up = dirname(dir);
     if (up === dir) throw new Error(`cannot find the app root above ${import.meta.dirname}`);
     dir = up;

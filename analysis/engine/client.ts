@@ -3,7 +3,13 @@
  * (as VS Code's ProxyChannel does). Used by the renderer over WebSocket and over Electron IPC. Pure:
  * no Node, no DOM, so it runs in the renderer and in tests.
  */
-import { ENGINE_METHODS, type EngineApi, type EngineMethod, type EngineParams, type EngineResult } from './api';
+import {
+  ENGINE_METHODS,
+  type EngineApi,
+  type EngineMethod,
+  type EngineParams,
+  type EngineResult,
+} from './api';
 import { RemoteError, type SerializedError } from './errors';
 import type { EngineEvent, EngineReply } from './protocol';
 

@@ -20,9 +20,17 @@ function modelInfo(p: ModelPackageInfo): ModelInfo {
     name: p.name,
     errors: p.errors,
     bytes: p.bytes,
-    summary: m && layout
-      ? { family: m.family, layers: m.layers, heads: m.heads, kvHeads: m.kvHeads, hidden: m.hidden, imageTokens: layout.rows * layout.cols }
-      : undefined,
+    summary:
+      m && layout
+        ? {
+            family: m.family,
+            layers: m.layers,
+            heads: m.heads,
+            kvHeads: m.kvHeads,
+            hidden: m.hidden,
+            imageTokens: layout.rows * layout.cols,
+          }
+        : undefined,
   };
 }
 
@@ -36,7 +44,12 @@ export class Engine implements EngineApi {
 
   async version(): Promise<EngineResult<'version'>> {
     const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
-    return { app: appVersion(), node: process.versions.node, onnxruntime: ortVersion, platform: `${process.platform}-${process.arch}` };
+    return {
+      app: appVersion(),
+      node: process.versions.node,
+      onnxruntime: ortVersion,
+      platform: `${process.platform}-${process.arch}`,
+    };
   }
 
   async listProviders(): Promise<EngineResult<'listProviders'>> {

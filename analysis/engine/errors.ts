@@ -24,11 +24,18 @@ export class InvalidRequestError extends VlcacheError {
 
 /** A model package whose manifest or files do not match the contract; `details.errors` lists all. */
 export class ModelPackageError extends VlcacheError {
-  constructor(dir: string, readonly errors: string[]) {
-    super('model-package', `invalid model package ${dir}: ${errors.length} problem(s): ${errors.join('; ')}`, {
-      dir,
-      errors,
-    });
+  constructor(
+    dir: string,
+    readonly errors: string[],
+  ) {
+    super(
+      'model-package',
+      `invalid model package ${dir}: ${errors.length} problem(s): ${errors.join('; ')}`,
+      {
+        dir,
+        errors,
+      },
+    );
   }
 }
 

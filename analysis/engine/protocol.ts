@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type EngineApi, engineMethods, isEngineMethod } from './api';
-import { formatIssues } from '../model/manifest';
+import { formatIssues } from './issues';
 import { InvalidRequestError, type SerializedError, serializeError } from './errors';
 
 export const requestSchema = z.object({
@@ -25,11 +25,16 @@ export interface EngineEvent {
 }
 
 /** Checks a request against the allowlist and the method's schema; throws InvalidRequestError. */
-export function parseRequest(raw: unknown): { id: number; method: keyof typeof engineMethods; params: unknown } {
+export function parseRequest(raw: unknown): {
+  id: number;
+  method: keyof typeof engineMethods;
+  params: unknown;
+} {
   const env = requestSchema.safeParse(raw);
   if (!env.success) throw new InvalidRequestError(`malformed request: ${formatIssues(env.error).join('; ')}`);
   const { id, method } = env.data;
-  if (!isEngineMethod(method)) throw new InvalidRequestError(`unknown method: ${JSON.stringify(method).slice(0, 80)}`);
+  if (!isEngineMethod(method))
+    throw new InvalidRequestError(`unknown method: ${JSON.stringify(method).slice(0, 80)}`);
   const params = engineMethods[method].params.safeParse(env.data.params ?? {});
   if (!params.success) {
     throw new InvalidRequestError(`invalid params for ${method}: ${formatIssues(params.error).join('; ')}`, {
@@ -47,7 +52,10 @@ export async function dispatch(engine: EngineApi, raw: unknown): Promise<EngineR
     const call = engine[req.method] as (p: unknown) => Promise<unknown>;
     const result = await call.call(engine, req.params);
     const checked = engineMethods[req.method].result.safeParse(result);
-    if (!checked.success) throw new Error(`engine returned an invalid ${req.method} result: ${formatIssues(checked.error).join('; ')}`);
+    if (!checked.success)
+      throw new Error(
+        `engine returned an invalid ${req.method} result: ${formatIssues(checked.error).join('; ')}`,
+      );
     return { id: req.id, ok: true, result: checked.data };
   } catch (e) {
     return { id, ok: false, error: serializeError(e) };

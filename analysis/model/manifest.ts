@@ -4,6 +4,7 @@
  * whole list rather than one error per attempt.
  */
 import { z } from 'zod';
+import { formatIssues } from '../engine/issues';
 
 export const MODEL_FORMAT = 'vlcache-model/1';
 
@@ -76,7 +77,11 @@ export const manifestSchema = z
   })
   .superRefine((m, ctx) => {
     if (m.heads % m.kvHeads !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['heads'], message: `heads (${m.heads}) is not a multiple of kvHeads (${m.kvHeads})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heads'],
+        message: `heads (${m.heads}) is not a multiple of kvHeads (${m.kvHeads})`,
+      });
     }
     const sw = m.attention.slidingWindow;
     if (Array.isArray(sw) && sw.length !== m.layers) {
@@ -89,25 +94,33 @@ export const manifestSchema = z
     const count = (s: string, sub: string) => s.split(sub).length - 1;
     const { template, imagePlaceholder, promptPlaceholder } = m.prompt;
     if (count(template, imagePlaceholder) !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['prompt', 'template'], message: `must contain ${imagePlaceholder} exactly once` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompt', 'template'],
+        message: `must contain ${imagePlaceholder} exactly once`,
+      });
     }
     if (count(template, promptPlaceholder) !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['prompt', 'template'], message: `must contain ${promptPlaceholder} exactly once` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompt', 'template'],
+        message: `must contain ${promptPlaceholder} exactly once`,
+      });
     }
     for (const [key, file] of Object.entries(m.files)) {
-      if (!(file in m.hashes)) ctx.addIssue({ code: 'custom', path: ['hashes'], message: `no hash for ${key} file ${file}` });
+      if (!(file in m.hashes))
+        ctx.addIssue({ code: 'custom', path: ['hashes'], message: `no hash for ${key} file ${file}` });
       if (file.includes('/') || file.includes('\\') || file.startsWith('.')) {
-        ctx.addIssue({ code: 'custom', path: ['files', key], message: `must be a plain file name inside the package, got ${file}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['files', key],
+          message: `must be a plain file name inside the package, got ${file}`,
+        });
       }
     }
   });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
-
-/** Formats zod issues as `path: message`, one string per problem. */
-export function formatIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
-}
 
 export type ManifestCheck = { ok: true; manifest: ModelManifest } | { ok: false; errors: string[] };
 

@@ -29,18 +29,25 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function inspectModelPackage(dir: string, source: 'bundled' | 'user'): Promise<ModelPackageInfo> {
+export async function inspectModelPackage(
+  dir: string,
+  source: 'bundled' | 'user',
+): Promise<ModelPackageInfo> {
   const fallbackName = dir.split(/[\\/]/).filter(Boolean).pop() ?? dir;
   let json: unknown;
   try {
     json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'model.json: file missing' : `model.json: not valid JSON (${(e as Error).message})`;
+    const why =
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'model.json: file missing'
+        : `model.json: not valid JSON (${(e as Error).message})`;
     return { dir, source, ok: false, name: fallbackName, errors: [why] };
   }
   const check = validateManifest(json);
   if (!check.ok) {
-    const name = typeof (json as { name?: unknown })?.name === 'string' ? (json as { name: string }).name : fallbackName;
+    const name =
+      typeof (json as { name?: unknown })?.name === 'string' ? (json as { name: string }).name : fallbackName;
     return { dir, source, ok: false, name, errors: check.errors };
   }
   const manifest = check.manifest;
@@ -61,7 +68,8 @@ export async function inspectModelPackage(dir: string, source: 'bundled' | 'user
     }
     const expected = manifest.hashes[file];
     const actual = `sha256:${await sha256File(path)}`;
-    if (expected && expected !== actual) errors.push(`${file}: hash mismatch (manifest ${expected}, file ${actual})`);
+    if (expected && expected !== actual)
+      errors.push(`${file}: hash mismatch (manifest ${expected}, file ${actual})`);
   }
   return errors.length
     ? { dir, source, ok: false, name: manifest.name, manifest, errors }
@@ -75,20 +83,27 @@ export function assetsDir(): string {
 
 /** The user's models folder: `$VLCACHE_MODELS`, else `~/.vlcache/models`. */
 export function userModelsDir(): string {
-  return process.env.VLCACHE_MODELS ? resolve(process.env.VLCACHE_MODELS) : join(homedir(), '.vlcache', 'models');
+  return process.env.VLCACHE_MODELS
+    ? resolve(process.env.VLCACHE_MODELS)
+    : join(homedir(), '.vlcache', 'models');
 }
 
 async function subdirs(root: string): Promise<string[]> {
   try {
     const entries = await readdir(root, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory()).map((e) => join(root, e.name)).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => join(root, e.name))
+      .sort();
   } catch {
     return [];
   }
 }
 
 /** Every package folder under the bundled and the user models folders, valid or not. */
-export async function scanModelPackages(roots = { bundled: join(assetsDir(), 'models'), user: userModelsDir() }) {
+export async function scanModelPackages(
+  roots = { bundled: join(assetsDir(), 'models'), user: userModelsDir() },
+) {
   const out: ModelPackageInfo[] = [];
   for (const dir of await subdirs(roots.bundled)) out.push(await inspectModelPackage(dir, 'bundled'));
   for (const dir of await subdirs(roots.user)) out.push(await inspectModelPackage(dir, 'user'));

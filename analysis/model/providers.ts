@@ -24,7 +24,11 @@ async function tryProvider(id: ProviderId, model: Uint8Array): Promise<ProviderS
   const backends = ort.listSupportedBackends?.() ?? [];
   const entry = backends.find((b) => b.name === id);
   if (id !== 'cpu' && entry && !entry.bundled) {
-    return { id, available: false, reason: `the ${id} provider is not bundled with onnxruntime-node; install ORT's ${id} build to use it` };
+    return {
+      id,
+      available: false,
+      reason: `the ${id} provider is not bundled with onnxruntime-node; install ORT's ${id} build to use it`,
+    };
   }
   try {
     const session = await ort.InferenceSession.create(model, { executionProviders: [id] });
@@ -32,7 +36,8 @@ async function tryProvider(id: ProviderId, model: Uint8Array): Promise<ProviderS
       const x = new ort.Tensor('float32', Float32Array.from([1, 2]), [2]);
       const out = await session.run({ X: x });
       const y = out.Y.data as Float32Array;
-      if (y[0] !== 2 || y[1] !== 4) return { id, available: false, reason: `${id} returned wrong results on the probe model` };
+      if (y[0] !== 2 || y[1] !== 4)
+        return { id, available: false, reason: `${id} returned wrong results on the probe model` };
     } finally {
       await session.release();
     }

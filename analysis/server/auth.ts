@@ -25,6 +25,7 @@ export function checkUpgrade(req: IncomingMessage, token: string, port: number):
   if (!tokensEqual(given, token)) return { ok: false, status: 401, reason: 'missing or wrong token' };
   const origin = req.headers.origin;
   const allowed = [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
-  if (origin !== undefined && !allowed.includes(origin)) return { ok: false, status: 403, reason: `origin ${origin} not allowed` };
+  if (origin !== undefined && !allowed.includes(origin))
+    return { ok: false, status: 403, reason: `origin ${origin} not allowed` };
   return { ok: true };
 }

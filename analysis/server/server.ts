@@ -73,7 +73,13 @@ function attach(ws: WebSocket, engine: EngineApi): void {
     try {
       raw = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
     } catch {
-      ws.send(JSON.stringify({ id: -1, ok: false, error: { name: 'InvalidRequestError', code: 'invalid-request', message: 'request is not JSON' } }));
+      ws.send(
+        JSON.stringify({
+          id: -1,
+          ok: false,
+          error: { name: 'InvalidRequestError', code: 'invalid-request', message: 'request is not JSON' },
+        }),
+      );
       return;
     }
     const reply = await dispatch(engine, raw);

@@ -46,14 +46,17 @@ export class EngineHost {
       if (this.child !== child) return;
       this.child = null;
       const reason = `exit code ${code}`;
-      for (const [id, done] of this.pending) done({ id, ok: false, error: serializeError(new EngineCrashedError(reason)) });
+      for (const [id, done] of this.pending)
+        done({ id, ok: false, error: serializeError(new EngineCrashedError(reason)) });
       this.pending.clear();
       if (this.stopping) return;
       // Back off after repeated crashes so a broken install does not spin.
       const delay = Math.min(5000, 200 * 2 ** this.restarts++);
       setTimeout(() => {
         this.start();
-        this.events.onRestart(`The engine process stopped (${reason}) and was restarted; unfinished work was lost.`);
+        this.events.onRestart(
+          `The engine process stopped (${reason}) and was restarted; unfinished work was lost.`,
+        );
       }, delay);
     });
     this.child = child;

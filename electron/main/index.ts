@@ -12,16 +12,29 @@ import { menuTemplate } from './menu';
 import { hardenContents, hardenSession } from './security';
 import { mainWindowOptions } from './windowOptions';
 
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
 
 const rendererDir = join(import.meta.dirname, '../renderer');
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+};
 
 let win: BrowserWindow | null = null;
 
 const host = new EngineHost(join(import.meta.dirname, 'engineProcess.js'), {
   onEvent: (e) => win?.webContents.send('vlcache:event', e),
-  onRestart: (reason) => win?.webContents.send('vlcache:event', { event: 'engineStatus', payload: { state: 'restarted', reason } }),
+  onRestart: (reason) =>
+    win?.webContents.send('vlcache:event', {
+      event: 'engineStatus',
+      payload: { state: 'restarted', reason },
+    }),
 });
 
 app.on('web-contents-created', (_e, contents) => hardenContents(contents));
@@ -29,11 +42,17 @@ app.on('web-contents-created', (_e, contents) => hardenContents(contents));
 app.whenReady().then(() => {
   hardenSession(session.defaultSession);
   protocol.handle(APP_SCHEME, async (req) => {
-    const path = normalize(decodeURIComponent(new URL(req.url).pathname)).replace(/^([/\\])+/, '') || 'index.html';
+    const path =
+      normalize(decodeURIComponent(new URL(req.url).pathname)).replace(/^([/\\])+/, '') || 'index.html';
     if (path.split(/[\\/]/).includes('..')) return new Response('not found', { status: 404 });
     try {
       const body = await readFile(join(rendererDir, path));
-      return new Response(body, { headers: { 'Content-Type': MIME[extname(path)] ?? 'application/octet-stream', 'Content-Security-Policy': appCsp() } });
+      return new Response(body, {
+        headers: {
+          'Content-Type': MIME[extname(path)] ?? 'application/octet-stream',
+          'Content-Security-Policy': appCsp(),
+        },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }
@@ -42,7 +61,11 @@ app.whenReady().then(() => {
   for (const channel of IPC_CHANNELS) {
     ipcMain.handle(channel, (event, payload) => {
       const frame = event.senderFrame;
-      const g = guardIpcCall(channel, { url: frame?.url ?? '', isTopFrame: frame !== null && frame === event.sender.mainFrame }, payload);
+      const g = guardIpcCall(
+        channel,
+        { url: frame?.url ?? '', isTopFrame: frame !== null && frame === event.sender.mainFrame },
+        payload,
+      );
       return g.ok ? host.call(g.request) : g.reply;
     });
   }
@@ -51,7 +74,12 @@ app.whenReady().then(() => {
   win = new BrowserWindow(mainWindowOptions(join(import.meta.dirname, '../preload/index.cjs')));
   win.once('ready-to-show', () => win?.show());
   Menu.setApplicationMenu(
-    Menu.buildFromTemplate(menuTemplate((cmd) => win?.webContents.send('vlcache:event', { event: 'menu', payload: cmd }), process.platform === 'darwin')),
+    Menu.buildFromTemplate(
+      menuTemplate(
+        (cmd) => win?.webContents.send('vlcache:event', { event: 'menu', payload: cmd }),
+        process.platform === 'darwin',
+      ),
+    ),
   );
   void win.loadURL(`${APP_ORIGIN}/index.html`);
 });

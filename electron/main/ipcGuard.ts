@@ -40,11 +40,17 @@ export function guardIpcCall(
   channel: string,
   sender: IpcSender,
   payload: unknown,
-): { ok: true; request: { id: number; method: EngineMethod; params: unknown } } | { ok: false; reply: EngineReply } {
-  const fail = (e: Error): { ok: false; reply: EngineReply } => ({ ok: false, reply: { id: -1, ok: false, error: serializeError(e) } });
+):
+  | { ok: true; request: { id: number; method: EngineMethod; params: unknown } }
+  | { ok: false; reply: EngineReply } {
+  const fail = (e: Error): { ok: false; reply: EngineReply } => ({
+    ok: false,
+    reply: { id: -1, ok: false, error: serializeError(e) },
+  });
   const method = methodForChannel(channel);
   if (!method) return fail(new InvalidRequestError(`unknown channel: ${channel.slice(0, 80)}`));
-  if (!isTrustedSender(sender)) return fail(new InvalidRequestError(`call on ${channel} from an untrusted frame refused`));
+  if (!isTrustedSender(sender))
+    return fail(new InvalidRequestError(`call on ${channel} from an untrusted frame refused`));
   try {
     const id = nextId++;
     const req = parseRequest({ id, method, params: payload });

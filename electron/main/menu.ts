@@ -4,7 +4,14 @@
  */
 import type { MenuItemConstructorOptions } from 'electron';
 
-export type MenuCommand = 'about' | 'openImage' | 'openSession' | 'saveSession' | 'saveSessionAs' | 'undo' | 'redo';
+export type MenuCommand =
+  | 'about'
+  | 'openImage'
+  | 'openSession'
+  | 'saveSession'
+  | 'saveSessionAs'
+  | 'undo'
+  | 'redo';
 
 export function menuTemplate(send: (cmd: MenuCommand) => void, isMac: boolean): MenuItemConstructorOptions[] {
   return [
@@ -33,7 +40,16 @@ export function menuTemplate(send: (cmd: MenuCommand) => void, isMac: boolean): 
         { role: 'selectAll' },
       ],
     },
-    { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    {
+      label: 'View',
+      submenu: [
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
     { role: 'help', submenu: [{ label: 'About VL-Cache Studio', click: () => send('about') }] },
   ];
 }

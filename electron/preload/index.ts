@@ -8,7 +8,8 @@ import { contextBridge, ipcRenderer } from 'electron';
 import { ENGINE_METHODS } from '../../analysis/engine/api';
 
 const bridge: Record<string, unknown> = {};
-for (const m of ENGINE_METHODS) bridge[m] = (params: unknown) => ipcRenderer.invoke(`vlcache:${m}`, params ?? {});
+for (const m of ENGINE_METHODS)
+  bridge[m] = (params: unknown) => ipcRenderer.invoke(`vlcache:${m}`, params ?? {});
 
 bridge.on = (event: string, listener: (payload: unknown) => void) => {
   const handler = (_e: unknown, msg: { event: string; payload: unknown }) => {

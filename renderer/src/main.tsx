@@ -15,7 +15,11 @@ async function boot() {
       if (s.state === 'lost') set({ engine: { state: 'lost', reason: s.reason } });
       if (s.state === 'restarted') set({ engineNotice: s.reason });
     });
-    const [version, providers, models] = await Promise.all([engine.api.version({}), engine.api.listProviders({}), engine.api.listModels({})]);
+    const [version, providers, models] = await Promise.all([
+      engine.api.version({}),
+      engine.api.listProviders({}),
+      engine.api.listModels({}),
+    ]);
     set({ version, providers, models });
   } catch (e) {
     set({ engine: { state: 'failed', reason: (e as Error).message } });

@@ -1,7 +1,13 @@
 import type { ReactNode } from 'react';
 
 /** A view's frame: title, a one-sentence explanation (tooltip), and its content or empty state. */
-export function Panel(props: { id: string; title: string; help: string; children: ReactNode; actions?: ReactNode }) {
+export function Panel(props: {
+  id: string;
+  title: string;
+  help: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <section className="panel" data-view={props.id} aria-label={props.title}>
       <header className="panel-header">

@@ -16,7 +16,10 @@ export interface ConnectedEngine {
   onStatus(listener: (status: EngineStatus) => void): () => void;
 }
 
-export type EngineStatus = { state: 'connected' } | { state: 'lost'; reason: string } | { state: 'restarted'; reason: string };
+export type EngineStatus =
+  | { state: 'connected' }
+  | { state: 'lost'; reason: string }
+  | { state: 'restarted'; reason: string };
 
 /** What the Electron preload exposes on `window.vlcache` (electron/preload/index.ts). */
 export type PreloadBridge = { [M in keyof EngineApi]: (params: unknown) => Promise<EngineReply> } & {
@@ -45,7 +48,9 @@ declare global {
 function statusHub() {
   const listeners = new Set<(s: EngineStatus) => void>();
   return {
-    emit: (s: EngineStatus) => listeners.forEach((l) => l(s)),
+    emit: (s: EngineStatus) => {
+      for (const l of listeners) l(s);
+    },
     onStatus(l: (s: EngineStatus) => void) {
       listeners.add(l);
       return () => listeners.delete(l);
@@ -58,14 +63,22 @@ export function connectEngine(loc: Location = window.location): Promise<Connecte
   if (bridge) {
     const hub = statusHub();
     bridge.on('engineStatus', (p) => hub.emit(p as EngineStatus));
-    return Promise.resolve({ api: bridgeApi(bridge), transport: 'electron', on: bridge.on, onStatus: hub.onStatus });
+    return Promise.resolve({
+      api: bridgeApi(bridge),
+      transport: 'electron',
+      on: bridge.on,
+      onStatus: hub.onStatus,
+    });
   }
   return connectWebSocket(loc);
 }
 
 export function connectWebSocket(loc: Location): Promise<ConnectedEngine> {
   const token = new URLSearchParams(loc.search).get('token');
-  if (!token) return Promise.reject(new Error('this page needs the launch token: open the URL printed by "vlcache serve"'));
+  if (!token)
+    return Promise.reject(
+      new Error('this page needs the launch token: open the URL printed by "vlcache serve"'),
+    );
   const hub = statusHub();
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${loc.host}/api?token=${encodeURIComponent(token)}`);

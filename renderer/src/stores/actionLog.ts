@@ -63,7 +63,8 @@ export function makeActions(set: SetState, get: () => StudioState) {
       const s = get();
       if (s.cursor >= s.log.length) return;
       const entry = s.log[s.cursor];
-      const params = entry.action.type === 'setParams' ? applyParamsPatch(s.params, entry.action.patch) : s.params;
+      const params =
+        entry.action.type === 'setParams' ? applyParamsPatch(s.params, entry.action.patch) : s.params;
       set(() => ({ params, cursor: s.cursor + 1 }));
     },
   };

@@ -12,8 +12,8 @@ export function AnalysisView({ view }: { view: ViewSpec }) {
     <Panel id={view.id} title={view.title} help={view.help}>
       {!hasRecording && (
         <EmptyState>
-          No recording yet. Run a model on an image in the Run panel, or open a <code>.vlcs</code> session, to see the{' '}
-          {view.title.toLowerCase()}.
+          No recording yet. Run a model on an image in the Run panel, or open a <code>.vlcs</code> session, to
+          see the {view.title.toLowerCase()}.
         </EmptyState>
       )}
     </Panel>

@@ -18,13 +18,23 @@ export function RunPanel() {
   const chosen = model || valid[0]?.dir || '';
 
   return (
-    <Panel id="run" title="Run" help="Run a vision-language model on an image and record every layer's queries and keys.">
+    <Panel
+      id="run"
+      title="Run"
+      help="Run a vision-language model on an image and record every layer's queries and keys."
+    >
       <label className="field">
         <span>Model</span>
-        <select data-testid="model-select" value={chosen} onChange={(e) => setModel(e.target.value)} disabled={valid.length === 0}>
+        <select
+          data-testid="model-select"
+          value={chosen}
+          onChange={(e) => setModel(e.target.value)}
+          disabled={valid.length === 0}
+        >
           {valid.map((m) => (
             <option key={m.dir} value={m.dir}>
-              {m.name} ({m.source}{m.summary ? `, ${m.summary.layers} layers, ${m.summary.imageTokens} image tokens` : ''})
+              {m.name} ({m.source}
+              {m.summary ? `, ${m.summary.layers} layers, ${m.summary.imageTokens} image tokens` : ''})
             </option>
           ))}
         </select>
@@ -32,8 +42,8 @@ export function RunPanel() {
       {models === null && <EmptyState>Looking for model packages…</EmptyState>}
       {models !== null && valid.length === 0 && (
         <EmptyState>
-          No valid model package found. The app looks in <code>assets/models/</code> and in your models folder (<code>~/.vlcache/models</code> or{' '}
-          <code>$VLCACHE_MODELS</code>).
+          No valid model package found. The app looks in <code>assets/models/</code> and in your models folder
+          (<code>~/.vlcache/models</code> or <code>$VLCACHE_MODELS</code>).
         </EmptyState>
       )}
       {invalid.length > 0 && (
@@ -54,24 +64,58 @@ export function RunPanel() {
       <fieldset className="field" data-testid="providers">
         <legend>Execution provider</legend>
         <label>
-          <input type="radio" name="provider" value="auto" checked={provider === 'auto'} onChange={() => setProvider('auto')} /> auto (GPU if it works, else
-          CPU)
+          <input
+            type="radio"
+            name="provider"
+            value="auto"
+            checked={provider === 'auto'}
+            onChange={() => setProvider('auto')}
+          />{' '}
+          auto (GPU if it works, else CPU)
         </label>
         {(providers ?? []).map((p) => (
-          <label key={p.id} className={p.available ? 'provider ok' : 'provider unavailable'} data-provider={p.id} title={p.reason ?? 'available'}>
-            <input type="radio" name="provider" value={p.id} disabled={!p.available} checked={provider === p.id} onChange={() => setProvider(p.id)} /> {p.id}
-            {p.available ? <span className="badge ok">available</span> : <span className="reason">unavailable: {p.reason}</span>}
+          <label
+            key={p.id}
+            className={p.available ? 'provider ok' : 'provider unavailable'}
+            data-provider={p.id}
+            title={p.reason ?? 'available'}
+          >
+            <input
+              type="radio"
+              name="provider"
+              value={p.id}
+              disabled={!p.available}
+              checked={provider === p.id}
+              onChange={() => setProvider(p.id)}
+            />{' '}
+            {p.id}
+            {p.available ? (
+              <span className="badge ok">available</span>
+            ) : (
+              <span className="reason">unavailable: {p.reason}</span>
+            )}
           </label>
         ))}
         {providers === null && <span>probing providers…</span>}
       </fieldset>
       <label className="field">
         <span>Prompt</span>
-        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={3} placeholder="what colour is the triangle ?" />
+        <textarea
+          value={prompt}
+          onChange={(e) => setPrompt(e.target.value)}
+          rows={3}
+          placeholder="what colour is the triangle ?"
+        />
       </label>
       <label className="field">
         <span>Max new tokens</span>
-        <input type="number" min={1} max={512} value={maxNew} onChange={(e) => setMaxNew(Number(e.target.value))} />
+        <input
+          type="number"
+          min={1}
+          max={512}
+          value={maxNew}
+          onChange={(e) => setMaxNew(Number(e.target.value))}
+        />
       </label>
     </Panel>
   );
