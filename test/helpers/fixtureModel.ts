@@ -26,7 +26,9 @@ function vi(name: string, elemType: number, dims: (number | string)[]) {
 }
 
 /** A graph whose outputs are Identity copies of its inputs, so it loads and has the given I/O. */
-function passthroughModel(inputs: onnx.IValueInfoProto[], outputs: onnx.IValueInfoProto[]): Uint8Array {
+type ValueInfo = ReturnType<typeof vi>;
+
+function passthroughModel(inputs: ValueInfo[], outputs: ValueInfo[]): Uint8Array {
   const node = outputs.map((o, i) => ({
     opType: 'Identity',
     input: [inputs[i % inputs.length].name!],
