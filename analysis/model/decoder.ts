@@ -1,0 +1,110 @@
+/**
+ * One call of `decoder.onnx` (docs/model-package.md) with a per-layer KV cache whose lengths may
+ * differ by layer. The same call serves prefill (empty past), greedy decode (n = 1), teacher forcing
+ * (n > 1 against a compressed cache) and decoding under a policy (key_bias or a compacted cache).
+ */
+import * as ort from 'onnxruntime-node';
+import type { LoadedModel } from './loadedModel';
+
+/** One layer's cache: key and value f32 [Hkv, T, D] (keys after rotary embedding). */
+export interface LayerCache {
+  key: Float32Array;
+  value: Float32Array;
+  length: number;
+}
+
+export interface DecoderCall {
+  /** f32 [n, hidden]. */
+  embeds: Float32Array;
+  n: number;
+  /** Absolute positions of the n new tokens (eviction never renumbers positions). */
+  positions: number[];
+  past: LayerCache[];
+  /** Optional per layer f32 [Hkv, T_l + n]: 0 keep, −Infinity evicted. Zeros when absent. */
+  keyBias?: (Float32Array | null)[];
+  /** Skip copying queries out (they are still computed by the graph). */
+  withQueries?: boolean;
+}
+
+export interface DecoderResult {
+  /** f32 [n, vocab] (or [1, vocab] for logitsLastOnly models). */
+  logits: Float32Array;
+  present: LayerCache[];
+  /** Per layer f32 [H, n, D], when asked for. */
+  queries: Float32Array[];
+}
+
+export function emptyCache(layers: number): LayerCache[] {
+  return Array.from({ length: layers }, () => ({ key: new Float32Array(0), value: new Float32Array(0), length: 0 }));
+}
+
+export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise<DecoderResult> {
+  const m = model.manifest;
+  const { kvHeads: Hkv, headDim: D, hidden, layers: L } = m;
+  const { n } = call;
+  const feeds: Record<string, ort.Tensor> = {
+    inputs_embeds: new ort.Tensor('float32', call.embeds, [1, n, hidden]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(call.positions, (p) => BigInt(p)), [1, n]),
+  };
+  for (let l = 0; l < L; l++) {
+    const c = call.past[l];
+    feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', c.key, [1, Hkv, c.length, D]);
+    feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', c.value, [1, Hkv, c.length, D]);
+    const bias = call.keyBias?.[l] ?? new Float32Array(Hkv * (c.length + n));
+    feeds[`key_bias.${l}`] = new ort.Tensor('float32', bias, [1, Hkv, 1, c.length + n]);
+  }
+  const fetch = ['logits', ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
+  if (call.withQueries) for (let l = 0; l < L; l++) fetch.push(`queries.${l}`);
+  const out = await model.sessions.decoder.run(feeds, fetch);
+  const present: LayerCache[] = [];
+  for (let l = 0; l < L; l++) {
+    present.push({
+      key: out[`present.${l}.key`].data as Float32Array,
+      value: out[`present.${l}.value`].data as Float32Array,
+      length: call.past[l].length + n,
+    });
+  }
+  const queries = call.withQueries ? Array.from({ length: L }, (_, l) => out[`queries.${l}`].data as Float32Array) : [];
+  return { logits: out.logits.data as Float32Array, present, queries };
+}
+
+/** Embeddings of token ids through `embed.onnx`: f32 [n, hidden]. */
+export async function embedTokens(model: LoadedModel, ids: number[]): Promise<Float32Array> {
+  const out = await model.sessions.embed.run({
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]),
+  });
+  return out.inputs_embeds.data as Float32Array;
+}
+
+/** Image features through `vision.onnx`: f32 [nImg, hidden]. */
+export async function encodeImage(model: LoadedModel, pixels: Float32Array, size: number): Promise<{ features: Float32Array; count: number }> {
+  const out = await model.sessions.vision.run({ pixel_values: new ort.Tensor('float32', pixels, [1, 3, size, size]) });
+  const t = out.image_features;
+  return { features: t.data as Float32Array, count: Number(t.dims[1]) };
+}
+
+/** Row r of a [rows, vocab] logits block: argmax (ties to the lower id) and log-softmax in f64. */
+export function argmax(logits: Float32Array, row: number, vocab: number): number {
+  let best = 0;
+  let bestV = Number.NEGATIVE_INFINITY;
+  const o = row * vocab;
+  for (let v = 0; v < vocab; v++) {
+    if (logits[o + v] > bestV) {
+      bestV = logits[o + v];
+      best = v;
+    }
+  }
+  return best;
+}
+
+export function logSoftmax(logits: Float32Array, row: number, vocab: number): Float64Array {
+  const o = row * vocab;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let v = 0; v < vocab; v++) max = Math.max(max, logits[o + v]);
+  let sum = 0;
+  for (let v = 0; v < vocab; v++) sum += Math.exp(logits[o + v] - max);
+  const lse = max + Math.log(sum);
+  const out = new Float64Array(vocab);
+  for (let v = 0; v < vocab; v++) out[v] = logits[o + v] - lse;
+  return out;
+}
