@@ -3,6 +3,7 @@
  * and the teacher-forced KL(full ‖ policy) with top-1 agreement, from the full-cache log-softmax the
  * recorder kept (f16) and the policy's teacher-forced logits.
  */
+import { f16ToNumber } from './float16';
 
 export interface AnswerFidelity {
   /** Identical id sequences up to and including EOS. */
@@ -30,16 +31,6 @@ export interface TeacherForced {
   /** Share of steps 1..G−1 where the policy's argmax equals the full cache's. */
   top1Agreement: number;
   steps: number;
-}
-
-/** f16 bits → number (logprobs are stored as f16). */
-export function f16ToNumber(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? Number.NaN : s * Number.POSITIVE_INFINITY;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 /**
