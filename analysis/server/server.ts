@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EngineApi } from '../engine/api';
-import { dispatch } from '../engine/protocol';
+import { dispatch, type EngineEvent } from '../engine/protocol';
+import { decodeTyped, encodeTyped } from '../engine/wireCodec';
 import { checkUpgrade, newToken } from './auth';
 import { serveStatic } from './staticFiles';
 
@@ -24,6 +25,8 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Sends an engine event (run progress, …) to every connected page. */
+  broadcast(event: EngineEvent): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     url,
     port,
     token,
+    broadcast(event: EngineEvent) {
+      const text = JSON.stringify(encodeTyped(event));
+      for (const c of wss.clients) if (c.readyState === c.OPEN) c.send(text);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const c of wss.clients) c.terminate();
@@ -71,7 +78,7 @@ function attach(ws: WebSocket, engine: EngineApi): void {
   ws.on('message', async (data, isBinary) => {
     let raw: unknown;
     try {
-      raw = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString());
+      raw = decodeTyped(JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()));
     } catch {
       ws.send(
         JSON.stringify({
@@ -83,6 +90,6 @@ function attach(ws: WebSocket, engine: EngineApi): void {
       return;
     }
     const reply = await dispatch(engine, raw);
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(encodeTyped(reply)));
   });
 }
