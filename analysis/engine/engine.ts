@@ -1,14 +1,33 @@
 /**
  * The Engine: the in-process implementation of `EngineApi`. The CLI calls it directly; browser mode
- * and the Electron engine process put it behind `dispatch`.
+ * and the Electron engine process put it behind `dispatch`. It owns the loaded models, the
+ * recordings made or opened in this process (by id), and the runs in flight (for cancel).
  */
+import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import type { EngineApi, EngineParams, EngineResult, ModelInfo, RecordingInfo } from './api';
 import { appVersion } from './appRoot';
-import type { EngineApi, EngineResult, ModelInfo } from './api';
+import { BadInputError, VlcacheError } from './errors';
+import type { AnalysisBackend } from './analysisBackend';
+import { listSamples, readSample } from './samples';
+import { type LoadedModel, loadModel } from '../model/loadedModel';
 import { type ModelPackageInfo, scanModelPackages } from '../model/modelPackage';
-import { listProviders } from '../model/providers';
+import { greedyUnderPolicy, type Prefill, teacherForcedLogits } from '../model/policyDecode';
+import { listProviders, type ProviderChoice } from '../model/providers';
+import { answerFidelity, teacherForcedDivergence } from '../record/fidelity';
+import { record, runPrefill } from '../record/recorder';
+import type { Recording } from '../record/recording';
 
 const require = createRequire(import.meta.url);
+
+export class UnknownRecordingError extends VlcacheError {
+  constructor(id: string) {
+    super(
+      'unknown-recording',
+      `no recording ${id} in this engine (it may have restarted); open the session again`,
+    );
+  }
+}
 
 function modelInfo(p: ModelPackageInfo): ModelInfo {
   const m = p.manifest;
@@ -37,10 +56,31 @@ function modelInfo(p: ModelPackageInfo): ModelInfo {
 export interface EngineOptions {
   /** Override where models are looked for (tests). */
   modelRoots?: { bundled: string; user: string };
+  /** Where engine events (run progress) go. */
+  emit?: (event: string, payload: unknown) => void;
+  analysis?: AnalysisBackend;
+}
+
+interface RecordingEntry {
+  recording: Recording;
+  unknownWords: string[];
+  /** The full-cache prefill, when this engine has it (a run made here, or rebuilt for an opened session). */
+  prefill?: Prefill;
+  /** The model package the recording was made with, when known here. */
+  modelDir?: string;
 }
 
 export class Engine implements EngineApi {
+  private readonly recordings = new Map<string, RecordingEntry>();
+  private readonly runs = new Map<string, AbortController>();
+  private readonly models = new Map<string, Promise<LoadedModel>>();
   constructor(private readonly options: EngineOptions = {}) {}
+
+  private get analysis(): AnalysisBackend {
+    if (!this.options.analysis)
+      throw new VlcacheError('internal', 'this engine was created without an analysis backend');
+    return this.options.analysis;
+  }
 
   async version(): Promise<EngineResult<'version'>> {
     const ortVersion = (require('onnxruntime-node/package.json') as { version: string }).version;
@@ -58,5 +98,199 @@ export class Engine implements EngineApi {
 
   async listModels(): Promise<EngineResult<'listModels'>> {
     return (await scanModelPackages(this.options.modelRoots)).map(modelInfo);
+  }
+
+  async listSamples(): Promise<EngineResult<'listSamples'>> {
+    return listSamples();
+  }
+
+  async getSample(p: EngineParams<'getSample'>): Promise<EngineResult<'getSample'>> {
+    return { png: await readSample(p.name) };
+  }
+
+  /** Loads (once) a model package on a provider choice; only packages the engine lists are accepted. */
+  async model(dir: string, provider: ProviderChoice): Promise<LoadedModel> {
+    const known = (await scanModelPackages(this.options.modelRoots)).find((m) => m.dir === dir);
+    if (!known) throw new BadInputError(`no model package at ${dir}; choose one that vlcache models lists`);
+    const key = `${dir}|${provider}`;
+    let loading = this.models.get(key);
+    if (!loading) {
+      loading = loadModel(dir, provider);
+      this.models.set(key, loading);
+      loading.catch(() => this.models.delete(key));
+    }
+    return loading;
+  }
+
+  async run(p: EngineParams<'run'>): Promise<EngineResult<'run'>> {
+    if (this.runs.has(p.runId)) throw new BadInputError(`run ${p.runId} is already in progress`);
+    const controller = new AbortController();
+    this.runs.set(p.runId, controller);
+    try {
+      const model = await this.model(p.modelDir, p.provider);
+      const image = 'bytes' in p.image ? p.image.bytes : await readSample(p.image.sample);
+      const r = await record(model, {
+        image,
+        prompt: p.prompt,
+        maxNewTokens: p.maxNewTokens,
+        signal: controller.signal,
+        onProgress: (progress) => this.options.emit?.('runProgress', { runId: p.runId, ...progress }),
+        buildStats: (spec, layout, getLayer) =>
+          this.analysis.buildStats(spec, layout, getLayer, model.provider),
+      });
+      const id = randomUUID();
+      this.recordings.set(id, {
+        recording: r.recording,
+        unknownWords: r.unknownWords,
+        prefill: r.prefill,
+        modelDir: p.modelDir,
+      });
+      return this.info(id);
+    } finally {
+      this.runs.delete(p.runId);
+    }
+  }
+
+  async cancelRun(p: EngineParams<'cancelRun'>): Promise<EngineResult<'cancelRun'>> {
+    const c = this.runs.get(p.runId);
+    c?.abort();
+    return { cancelled: c !== undefined };
+  }
+
+  /** Adds a recording made elsewhere (an opened session, the CLI) and returns its id. */
+  addRecording(recording: Recording, extra: Partial<RecordingEntry> = {}): string {
+    const id = randomUUID();
+    this.recordings.set(id, { recording, unknownWords: [], ...extra });
+    return id;
+  }
+
+  entry(id: string): RecordingEntry {
+    const e = this.recordings.get(id);
+    if (!e) throw new UnknownRecordingError(id);
+    return e;
+  }
+
+  info(id: string): RecordingInfo {
+    const { recording: r, unknownWords, modelDir } = this.entry(id);
+    return {
+      recordingId: id,
+      appVersion: r.appVersion,
+      createdAt: r.createdAt,
+      model: r.model,
+      prompt: r.prompt,
+      image: r.image,
+      tokens: r.tokens,
+      generation: r.generation,
+      provider: r.provider,
+      timings: r.timings,
+      dims: r.dims,
+      spec: r.spec,
+      postVisionStart: r.postVisionStart,
+      qkDtype: r.qkDtype,
+      canEvaluate: modelDir !== undefined,
+      unknownWords,
+    };
+  }
+
+  async getStats(p: EngineParams<'getStats'>): Promise<EngineResult<'getStats'>> {
+    return this.entry(p.recordingId).recording.stats;
+  }
+
+  async getTile(p: EngineParams<'getTile'>): Promise<EngineResult<'getTile'>> {
+    const r = this.entry(p.recordingId).recording;
+    const n = r.dims.m + r.dims.G;
+    const [r0, r1] = p.rows;
+    const [c0, c1] = p.cols;
+    if (p.layer >= r.dims.L)
+      throw new BadInputError(`layer ${p.layer} does not exist (the model has ${r.dims.L})`);
+    if (p.head !== 'mean' && p.head >= r.dims.H)
+      throw new BadInputError(`head ${p.head} does not exist (the model has ${r.dims.H})`);
+    if (!(r0 < r1 && r1 <= n && c0 < c1 && c1 <= n))
+      throw new BadInputError(`tile [${r0},${r1})×[${c0},${c1}) is outside the ${n}×${n} attention map`);
+    if ((r1 - r0) * (c1 - c0) > 4_194_304)
+      throw new BadInputError('tile too large: at most 4M entries per request');
+    const data = this.analysis.tile(r, p.layer, p.head, [r0, r1], [c0, c1]);
+    return { data, rows: r1 - r0, cols: c1 - c0 };
+  }
+
+  /** The prefill this recording's policies decode from: kept from the run, or rebuilt from its image and prompt. */
+  private async prefillFor(e: RecordingEntry): Promise<{ model: LoadedModel; prefill: Prefill }> {
+    if (!e.modelDir) {
+      throw new BadInputError(
+        'this recording was opened without its model; evaluating a policy needs the model package it was made with',
+      );
+    }
+    const model = await this.model(e.modelDir, e.recording.provider);
+    if (!e.prefill) e.prefill = (await runPrefill(model, e.recording.image.png, e.recording.prompt)).prefill;
+    return { model, prefill: e.prefill };
+  }
+
+  async evaluatePolicy(p: EngineParams<'evaluatePolicy'>): Promise<EngineResult<'evaluatePolicy'>> {
+    const e = this.entry(p.recordingId);
+    const r = e.recording;
+    const { L, Hkv, D, m, G, vocab } = r.dims;
+    if (p.kept.length !== L || p.kept.some((heads) => heads.length !== Hkv)) {
+      throw new BadInputError(`kept sets must be given for ${L} layers × ${Hkv} KV heads`);
+    }
+    for (const [l, heads] of p.kept.entries()) {
+      const k = heads[0].length;
+      for (const set of heads) {
+        if (set.length !== k || set.length < 1)
+          throw new BadInputError(`layer ${l}: every KV head must keep the same number (≥ 1) of tokens`);
+        for (let i = 0; i < set.length; i++) {
+          if (set[i] < 0 || set[i] >= m || (i > 0 && set[i] <= set[i - 1])) {
+            throw new BadInputError(
+              `layer ${l}: kept positions must be sorted, distinct and inside the prompt [0, ${m})`,
+            );
+          }
+        }
+      }
+    }
+    const { model, prefill } = await this.prefillFor(e);
+    const full = r.generation.ids;
+    const out = await greedyUnderPolicy(model, prefill, p.kept, { mode: p.mode, maxNewTokens: G });
+    const fid = answerFidelity(full, out.ids);
+    const logits = await teacherForcedLogits(model, prefill, p.kept, full, p.mode);
+    const tf = logits ? teacherForcedDivergence(r.logprobs, logits, G, vocab) : null;
+    const keptTokens = p.kept.reduce((a, heads) => a + heads[0].length, 0);
+    const bytesPer = r.model.kvDtype === 'f32' ? 4 : 2;
+    const eos = model.manifest.tokens.eos;
+    return {
+      ids: out.ids,
+      text: model.tokenizer.decode(out.ids[out.ids.length - 1] === eos ? out.ids.slice(0, -1) : out.ids),
+      stoppedBy: out.stoppedBy,
+      ...fid,
+      meanKl: tf ? tf.meanKl : null,
+      top1Agreement: tf ? tf.top1Agreement : null,
+      keptTokens,
+      keptBytes: keptTokens * Hkv * D * 2 * bytesPer,
+      fullBytes: L * m * Hkv * D * 2 * bytesPer,
+    };
+  }
+
+  async exportSession(p: EngineParams<'exportSession'>): Promise<EngineResult<'exportSession'>> {
+    const e = this.entry(p.recordingId);
+    const bytes = this.analysis.encodeSession(e.recording, { params: p.params, timeline: p.timeline });
+    const safe =
+      e.recording.prompt
+        .replace(/[^\w]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 40) || 'session';
+    return { bytes, name: `${safe}.vlcs` };
+  }
+
+  async importSession(p: EngineParams<'importSession'>): Promise<EngineResult<'importSession'>> {
+    const { recording, params, timeline } = this.analysis.decodeSession(p.bytes);
+    const modelDir = await this.findModelFor(recording);
+    const id = this.addRecording(recording, { modelDir });
+    return { ...this.info(id), params, timeline };
+  }
+
+  /** A listed, valid package whose file hashes equal the recording's, if any. */
+  async findModelFor(r: Recording): Promise<string | undefined> {
+    const models = await scanModelPackages(this.options.modelRoots);
+    const same = (a: Record<string, string>, b: Record<string, string>) =>
+      Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
+    return models.find((m) => m.ok && m.manifest && same(m.manifest.hashes, r.model.hashes))?.dir;
   }
 }

@@ -96,7 +96,8 @@ export function decodeTyped(value: unknown): unknown {
       const C = KINDS[o.$typed as Kind];
       if (!C) throw new Error(`unknown typed array kind ${o.$typed}`);
       const bytes = base64ToBytes(o.b64);
-      if (bytes.length % C.BYTES_PER_ELEMENT) throw new Error(`typed array of ${bytes.length} bytes is not a whole number of ${o.$typed}`);
+      if (bytes.length % C.BYTES_PER_ELEMENT)
+        throw new Error(`typed array of ${bytes.length} bytes is not a whole number of ${o.$typed}`);
       const aligned = new Uint8Array(bytes.length);
       aligned.set(bytes);
       return new C(aligned.buffer);

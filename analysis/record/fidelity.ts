@@ -22,7 +22,11 @@ export function answerFidelity(full: number[], policy: number[]): AnswerFidelity
     if (eq && t < full.length) same++;
     if (!eq && first === null) first = t;
   }
-  return { exactMatch: first === null, agreement: full.length ? same / full.length : 1, firstDivergence: first };
+  return {
+    exactMatch: first === null,
+    agreement: full.length ? same / full.length : 1,
+    firstDivergence: first,
+  };
 }
 
 export interface TeacherForced {
@@ -37,7 +41,12 @@ export interface TeacherForced {
  * fullLogprobs: f16 bits [G, vocab] (row t = the full cache's log-softmax for y_t);
  * policyLogits: f32 [G−1, vocab] (row t−1 = the policy's logits for step t).
  */
-export function teacherForcedDivergence(fullLogprobs: Uint16Array, policyLogits: Float32Array, G: number, vocab: number): TeacherForced {
+export function teacherForcedDivergence(
+  fullLogprobs: Uint16Array,
+  policyLogits: Float32Array,
+  G: number,
+  vocab: number,
+): TeacherForced {
   let kl = 0;
   let top1 = 0;
   for (let t = 1; t < G; t++) {

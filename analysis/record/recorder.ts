@@ -8,7 +8,15 @@ import { createHash } from 'node:crypto';
 import type { AttentionSpec, Stats } from '../attention/stats';
 import { appVersion } from '../engine/appRoot';
 import { BadInputError, CancelledError } from '../engine/errors';
-import { argmax, embedTokens, encodeImage, type LayerCache, logSoftmax, runDecoder } from '../model/decoder';
+import {
+  argmax,
+  embedTokens,
+  emptyCache,
+  encodeImage,
+  type LayerCache,
+  logSoftmax,
+  runDecoder,
+} from '../model/decoder';
 import { prepareImage } from '../model/image';
 import type { LoadedModel } from '../model/loadedModel';
 import { slidingWindows } from '../model/manifest';
@@ -36,7 +44,11 @@ export interface RecordOptions {
   signal?: AbortSignal;
   onProgress?: (p: RunProgress) => void;
   /** Builds the statistics from per-layer queries/keys (the TypeScript builder or the ONNX probe). */
-  buildStats: (spec: AttentionSpec, layout: { m: number; G: number; postVisionStart: number }, getLayer: (l: number) => { queries: Float32Array; keys: Float32Array }) => Promise<Stats> | Stats;
+  buildStats: (
+    spec: AttentionSpec,
+    layout: { m: number; G: number; postVisionStart: number },
+    getLayer: (l: number) => { queries: Float32Array; keys: Float32Array },
+  ) => Promise<Stats> | Stats;
 }
 
 export interface RecordResult {
@@ -70,7 +82,7 @@ export function attentionSpec(model: LoadedModel): AttentionSpec {
 
 export async function record(model: LoadedModel, opts: RecordOptions): Promise<RecordResult> {
   const man = model.manifest;
-  const { layers: L, heads: H, kvHeads: Hkv, headDim: D, hidden, vocabSize: vocab } = man;
+  const { layers: L, heads: H, kvHeads: Hkv, headDim: D, vocabSize: vocab } = man;
   const timings: Record<string, number> = {};
   const progress = (stage: RunStage, within: number, extra: Partial<RunProgress> = {}) => {
     const [a, b] = SPAN[stage];
@@ -86,39 +98,28 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
     t0 = t;
   };
 
-  progress('preprocess', 0);
-  const layout = renderPrompt(man, model.tokenizer, opts.prompt);
-  const img = await prepareImage(opts.image, man);
-  const m = layout.ids.length;
   if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) {
     throw new BadInputError(`max new tokens must be a positive integer, got ${opts.maxNewTokens}`);
   }
+  progress('preprocess', 0);
+  const { layout, img, pre, prefill } = await runPrefill(model, opts.image, opts.prompt, {
+    afterPreprocess: () => {
+      lap('preprocess');
+      checkpoint('run');
+      progress('vision', 0);
+    },
+    afterVision: () => {
+      lap('vision');
+      checkpoint('run');
+      progress('prefill', 0);
+    },
+  });
+  const m = prefill.m;
   // Generation stops at the context's end (the last decode row needs a position too).
   const maxNew = Math.min(opts.maxNewTokens, man.maxPositions - m);
-  lap('preprocess');
-  checkpoint('run');
-
-  progress('vision', 0);
-  const vis = await encodeImage(model, img.pixels, img.size);
-  if (vis.count !== layout.imageTokens) {
-    throw new Error(`vision.onnx produced ${vis.count} image tokens; the manifest's layout has ${layout.imageTokens}`);
-  }
-  const embeds = await embedTokens(model, layout.ids);
-  embeds.set(vis.features, layout.imageStart * hidden);
-  lap('vision');
-  checkpoint('run');
-
-  progress('prefill', 0);
-  const pre = await runDecoder(model, {
-    embeds,
-    n: m,
-    positions: Array.from({ length: m }, (_, i) => i),
-    past: Array.from({ length: L }, () => ({ key: new Float32Array(0), value: new Float32Array(0), length: 0 })),
-    withQueries: true,
-  });
-  const prefillCache: LayerCache[] = pre.present;
+  const prefillCache = prefill.cache;
   const lastRow = man.logitsLastOnly ? 0 : m - 1;
-  const firstToken = argmax(pre.logits, lastRow, vocab);
+  const firstToken = prefill.firstToken;
   lap('prefill');
   checkpoint('run');
 
@@ -159,9 +160,11 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
     const q = new Float32Array(H * n * D);
     for (let h = 0; h < H; h++) {
       q.set(pre.queries[l].subarray(h * m * D, (h + 1) * m * D), h * n * D);
-      for (let t = 0; t < G; t++) q.set(decodeQueries[t][l].subarray(h * D, (h + 1) * D), (h * n + m + t) * D);
+      for (let t = 0; t < G; t++)
+        q.set(decodeQueries[t][l].subarray(h * D, (h + 1) * D), (h * n + m + t) * D);
     }
-    if (cache[l].length !== n) throw new Error(`layer ${l}: cache holds ${cache[l].length} keys, expected ${n}`);
+    if (cache[l].length !== n)
+      throw new Error(`layer ${l}: cache holds ${cache[l].length} keys, expected ${n}`);
     const k = Float32Array.from(cache[l].key);
     if (qkDtype === 'f16') {
       roundToF16(q);
@@ -178,12 +181,19 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
   progress('statistics', 0);
   checkpoint('run');
   const spec = attentionSpec(model);
-  const stats = await opts.buildStats(spec, { m, G, postVisionStart: layout.postVisionStart }, (l) => ({ queries: queries[l], keys: keys[l] }));
+  const stats = await opts.buildStats(spec, { m, G, postVisionStart: layout.postVisionStart }, (l) => ({
+    queries: queries[l],
+    keys: keys[l],
+  }));
   lap('statistics');
   checkpoint('run');
   progress('statistics', 1);
 
-  const genTokens: TokenInfo[] = ids.map((id) => ({ id, text: model.tokenizer.tokenText(id), modality: 'generated' }));
+  const genTokens: TokenInfo[] = ids.map((id) => ({
+    id,
+    text: model.tokenizer.tokenText(id),
+    modality: 'generated',
+  }));
   const textIds = ids[G - 1] === eos ? ids.slice(0, -1) : ids;
   const recording: Recording = {
     appVersion: appVersion(),
@@ -193,12 +203,25 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
       family: man.family,
       hashes: man.hashes,
       kvDtype: man.kvDtype,
-      imageGrid: { rows: man.image.layout.rows, cols: man.image.layout.cols, size: man.image.layout.kind === 'fixed' ? man.image.layout.size : man.image.layout.tileSize },
+      imageGrid: {
+        rows: man.image.layout.rows,
+        cols: man.image.layout.cols,
+        size: man.image.layout.kind === 'fixed' ? man.image.layout.size : man.image.layout.tileSize,
+      },
     },
     prompt: opts.prompt.trim(),
-    image: { png: img.png, sha256: createHash('sha256').update(img.png).digest('hex'), width: img.width, height: img.height },
+    image: {
+      png: img.png,
+      sha256: createHash('sha256').update(img.png).digest('hex'),
+      width: img.width,
+      height: img.height,
+    },
     tokens: [...layout.tokens, ...genTokens],
-    generation: { text: model.tokenizer.decode(textIds), ids, stoppedBy: ids[G - 1] === eos ? 'eos' : 'max-new-tokens' },
+    generation: {
+      text: model.tokenizer.decode(textIds),
+      ids,
+      stoppedBy: ids[G - 1] === eos ? 'eos' : 'max-new-tokens',
+    },
     provider: model.provider,
     timings,
     dims: { L, H, Hkv, D, m, G, vocab },
@@ -210,5 +233,42 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
     logprobs,
     stats,
   };
-  return { recording, prefill: { m, cache: prefillCache, firstToken }, unknownWords: layout.unknownWords };
+  return { recording, prefill, unknownWords: layout.unknownWords };
+}
+
+/**
+ * Preprocessing, vision and the full-cache prefill: the part of a run that decoding under a policy
+ * starts from. Also used to rebuild the prefill of an opened session (same image, prompt and model
+ * give the same cache).
+ */
+export async function runPrefill(
+  model: LoadedModel,
+  image: Uint8Array,
+  prompt: string,
+  hooks: { afterPreprocess?: () => void; afterVision?: () => void } = {},
+) {
+  const man = model.manifest;
+  const layout = renderPrompt(man, model.tokenizer, prompt);
+  const img = await prepareImage(image, man);
+  const m = layout.ids.length;
+  hooks.afterPreprocess?.();
+  const vis = await encodeImage(model, img.pixels, img.size);
+  if (vis.count !== layout.imageTokens) {
+    throw new Error(
+      `vision.onnx produced ${vis.count} image tokens; the manifest's layout has ${layout.imageTokens}`,
+    );
+  }
+  const embeds = await embedTokens(model, layout.ids);
+  embeds.set(vis.features, layout.imageStart * man.hidden);
+  hooks.afterVision?.();
+  const pre = await runDecoder(model, {
+    embeds,
+    n: m,
+    positions: Array.from({ length: m }, (_, i) => i),
+    past: emptyCache(man.layers),
+    withQueries: true,
+  });
+  const lastRow = man.logitsLastOnly ? 0 : m - 1;
+  const prefill: Prefill = { m, cache: pre.present, firstToken: argmax(pre.logits, lastRow, man.vocabSize) };
+  return { layout, img, pre, prefill };
 }

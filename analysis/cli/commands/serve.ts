@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appRoot } from '../../engine/appRoot';
+import { analysisBackend } from '../../engine/analysisBackendDefault';
 import { Engine } from '../../engine/engine';
 import { serve } from '../../server/server';
 import { parsePort, UsageError } from '../args';
@@ -46,8 +47,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const port = parsePort(values.port, 8765);
   const root = rendererRoot();
   ensureRendererBuilt(root);
-  const engine = new Engine();
-  let server: Awaited<ReturnType<typeof serve>>;
+  let server: Awaited<ReturnType<typeof serve>> | undefined;
+  const engine = new Engine({
+    emit: (event, payload) => server?.broadcast({ event, payload }),
+    analysis: analysisBackend(),
+  });
   try {
     server = await serve({ engine, root, port });
   } catch (e) {
@@ -55,10 +59,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
       throw new UsageError(`port ${port} is in use; pick another with --port`);
     throw e;
   }
-  process.stdout.write(`VL-Cache Studio (browser mode) on 127.0.0.1 only. Open:\n  ${server.url}\n`);
+  const running = server;
+  process.stdout.write(`VL-Cache Studio (browser mode) on 127.0.0.1 only. Open:\n  ${running.url}\n`);
   await new Promise<void>((done) => {
     const stop = () => {
-      server.close().then(done);
+      running.close().then(done);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, decodeTyped, encodeTyped } from '../../../../analysis/engine/wireCodec';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  decodeTyped,
+  encodeTyped,
+} from '../../../../analysis/engine/wireCodec';
 
 describe('wire codec', () => {
   it('matches Node base64 on hand-picked and random bytes', () => {
@@ -20,7 +25,11 @@ describe('wire codec', () => {
 
   it('round-trips typed arrays nested in objects, including views at an offset', () => {
     const buf = new Float32Array([9, 1.5, -2, Number.NaN, 4]);
-    const value = { a: buf.subarray(1, 4), b: [new Uint8Array([1, 2, 3]), new Uint32Array([7])], c: { d: 'x', e: 3 } };
+    const value = {
+      a: buf.subarray(1, 4),
+      b: [new Uint8Array([1, 2, 3]), new Uint32Array([7])],
+      c: { d: 'x', e: 3 },
+    };
     const back = decodeTyped(JSON.parse(JSON.stringify(encodeTyped(value)))) as typeof value;
     expect(back.a).toBeInstanceOf(Float32Array);
     expect(Array.from(back.a)).toEqual([1.5, -2, Number.NaN]);
