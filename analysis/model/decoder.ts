@@ -35,7 +35,11 @@ export interface DecoderResult {
 }
 
 export function emptyCache(layers: number): LayerCache[] {
-  return Array.from({ length: layers }, () => ({ key: new Float32Array(0), value: new Float32Array(0), length: 0 }));
+  return Array.from({ length: layers }, () => ({
+    key: new Float32Array(0),
+    value: new Float32Array(0),
+    length: 0,
+  }));
 }
 
 export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise<DecoderResult> {
@@ -44,7 +48,11 @@ export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise
   const { n } = call;
   const feeds: Record<string, ort.Tensor> = {
     inputs_embeds: new ort.Tensor('float32', call.embeds, [1, n, hidden]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(call.positions, (p) => BigInt(p)), [1, n]),
+    position_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(call.positions, (p) => BigInt(p)),
+      [1, n],
+    ),
   };
   for (let l = 0; l < L; l++) {
     const c = call.past[l];
@@ -53,7 +61,10 @@ export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise
     const bias = call.keyBias?.[l] ?? new Float32Array(Hkv * (c.length + n));
     feeds[`key_bias.${l}`] = new ort.Tensor('float32', bias, [1, Hkv, 1, c.length + n]);
   }
-  const fetch = ['logits', ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
+  const fetch = [
+    'logits',
+    ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat(),
+  ];
   if (call.withQueries) for (let l = 0; l < L; l++) fetch.push(`queries.${l}`);
   const out = await model.sessions.decoder.run(feeds, fetch);
   const present: LayerCache[] = [];
@@ -64,21 +75,33 @@ export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise
       length: call.past[l].length + n,
     });
   }
-  const queries = call.withQueries ? Array.from({ length: L }, (_, l) => out[`queries.${l}`].data as Float32Array) : [];
+  const queries = call.withQueries
+    ? Array.from({ length: L }, (_, l) => out[`queries.${l}`].data as Float32Array)
+    : [];
   return { logits: out.logits.data as Float32Array, present, queries };
 }
 
 /** Embeddings of token ids through `embed.onnx`: f32 [n, hidden]. */
 export async function embedTokens(model: LoadedModel, ids: number[]): Promise<Float32Array> {
   const out = await model.sessions.embed.run({
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (i) => BigInt(i)), [1, ids.length]),
+    input_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(ids, (i) => BigInt(i)),
+      [1, ids.length],
+    ),
   });
   return out.inputs_embeds.data as Float32Array;
 }
 
 /** Image features through `vision.onnx`: f32 [nImg, hidden]. */
-export async function encodeImage(model: LoadedModel, pixels: Float32Array, size: number): Promise<{ features: Float32Array; count: number }> {
-  const out = await model.sessions.vision.run({ pixel_values: new ort.Tensor('float32', pixels, [1, 3, size, size]) });
+export async function encodeImage(
+  model: LoadedModel,
+  pixels: Float32Array,
+  size: number,
+): Promise<{ features: Float32Array; count: number }> {
+  const out = await model.sessions.vision.run({
+    pixel_values: new ort.Tensor('float32', pixels, [1, 3, size, size]),
+  });
   const t = out.image_features;
   return { features: t.data as Float32Array, count: Number(t.dims[1]) };
 }

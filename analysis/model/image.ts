@@ -29,7 +29,8 @@ export interface PreparedImage {
 
 export async function prepareImage(bytes: Uint8Array, manifest: ModelManifest): Promise<PreparedImage> {
   if (bytes.length === 0) throw new BadImageError('the image file is empty');
-  if (bytes.length > MAX_IMAGE_BYTES) throw new BadImageError(`the image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
+  if (bytes.length > MAX_IMAGE_BYTES)
+    throw new BadImageError(`the image file is ${bytes.length} bytes; the limit is ${MAX_IMAGE_BYTES}`);
   let meta: Metadata;
   try {
     meta = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).metadata();
@@ -42,13 +43,19 @@ export async function prepareImage(bytes: Uint8Array, manifest: ModelManifest): 
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new BadImageError(`the image is ${width}×${height} pixels; the limit is ${MAX_IMAGE_PIXELS} pixels`);
+    throw new BadImageError(
+      `the image is ${width}×${height} pixels; the limit is ${MAX_IMAGE_PIXELS} pixels`,
+    );
   }
   const layout = manifest.image.layout;
-  if (layout.kind !== 'fixed') throw new BadImageError(`image layout ${layout.kind} is not supported by this version`);
+  if (layout.kind !== 'fixed')
+    throw new BadImageError(`image layout ${layout.kind} is not supported by this version`);
   const size = layout.size;
   try {
-    const base = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS }).rotate().flatten({ background: '#ffffff' }).toColourspace('srgb');
+    const base = sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb');
     const png = new Uint8Array(await base.clone().png().toBuffer());
     const raw = await base
       .clone()

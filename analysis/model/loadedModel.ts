@@ -32,10 +32,14 @@ export interface LoadedModel {
 }
 
 async function createSessions(dir: string, m: ModelManifest, provider: ProviderId): Promise<ModelSessions> {
-  const opts: ort.InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+  const opts: ort.InferenceSession.SessionOptions = {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+  };
   const created: ort.InferenceSession[] = [];
   try {
-    for (const f of [m.files.vision, m.files.embed, m.files.decoder]) created.push(await ort.InferenceSession.create(join(dir, f), opts));
+    for (const f of [m.files.vision, m.files.embed, m.files.decoder])
+      created.push(await ort.InferenceSession.create(join(dir, f), opts));
   } catch (e) {
     await Promise.all(created.map((s) => s.release()));
     throw e;

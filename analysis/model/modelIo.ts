@@ -31,7 +31,10 @@ export function contractIo(m: ModelManifest): ContractIo {
   if (m.image.layout.kind === 'anyres') visionInputs.push({ name: 'image_size', type: 'int64', rank: 1 });
   return {
     vision: { inputs: visionInputs, outputs: [{ name: 'image_features', type: 'float32', rank: 3 }] },
-    embed: { inputs: [{ name: 'input_ids', type: 'int64', rank: 2 }], outputs: [{ name: 'inputs_embeds', type: f, rank: 3 }] },
+    embed: {
+      inputs: [{ name: 'input_ids', type: 'int64', rank: 2 }],
+      outputs: [{ name: 'inputs_embeds', type: f, rank: 3 }],
+    },
     decoder: {
       inputs: [
         { name: 'inputs_embeds', type: f, rank: 3 },
@@ -62,7 +65,12 @@ export interface ValueMeta {
   shape?: ReadonlyArray<number | string>;
 }
 
-function compare(graph: string, side: 'input' | 'output', expected: IoSpec[], actual: readonly ValueMeta[]): string[] {
+function compare(
+  graph: string,
+  side: 'input' | 'output',
+  expected: IoSpec[],
+  actual: readonly ValueMeta[],
+): string[] {
   const errors: string[] = [];
   const byName = new Map(actual.map((a) => [a.name, a]));
   for (const e of expected) {
@@ -88,6 +96,14 @@ function compare(graph: string, side: 'input' | 'output', expected: IoSpec[], ac
   return errors;
 }
 
-export function checkGraphIo(graph: string, expected: GraphIo, inputs: readonly ValueMeta[], outputs: readonly ValueMeta[]): string[] {
-  return [...compare(graph, 'input', expected.inputs, inputs), ...compare(graph, 'output', expected.outputs, outputs)];
+export function checkGraphIo(
+  graph: string,
+  expected: GraphIo,
+  inputs: readonly ValueMeta[],
+  outputs: readonly ValueMeta[],
+): string[] {
+  return [
+    ...compare(graph, 'input', expected.inputs, inputs),
+    ...compare(graph, 'output', expected.outputs, outputs),
+  ];
 }

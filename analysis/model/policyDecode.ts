@@ -28,7 +28,8 @@ function gatherRows(src: Float32Array, T: number, D: number, keptPerHead: Int32A
   const k = keptPerHead[0].length;
   const out = new Float32Array(keptPerHead.length * k * D);
   keptPerHead.forEach((kept, g) => {
-    for (let i = 0; i < k; i++) out.set(src.subarray((g * T + kept[i]) * D, (g * T + kept[i] + 1) * D), (g * k + i) * D);
+    for (let i = 0; i < k; i++)
+      out.set(src.subarray((g * T + kept[i]) * D, (g * T + kept[i] + 1) * D), (g * k + i) * D);
   });
   return out;
 }
@@ -36,8 +37,13 @@ function gatherRows(src: Float32Array, T: number, D: number, keptPerHead: Int32A
 export function compactCache(prefill: Prefill, kept: KeptSets, headDim: number): LayerCache[] {
   return prefill.cache.map((c, l) => {
     const k = kept[l][0].length;
-    if (kept[l].some((s) => s.length !== k)) throw new Error(`layer ${l}: kept sets of its KV heads differ in size`);
-    return { key: gatherRows(c.key, c.length, headDim, kept[l]), value: gatherRows(c.value, c.length, headDim, kept[l]), length: k };
+    if (kept[l].some((s) => s.length !== k))
+      throw new Error(`layer ${l}: kept sets of its KV heads differ in size`);
+    return {
+      key: gatherRows(c.key, c.length, headDim, kept[l]),
+      value: gatherRows(c.value, c.length, headDim, kept[l]),
+      length: k,
+    };
   });
 }
 
@@ -69,9 +75,15 @@ export class PolicyCache {
     private readonly m: number,
   ) {}
 
-  static create(model: LoadedModel, prefill: Prefill, kept: KeptSets | null, mode: EvictionMode): PolicyCache {
+  static create(
+    model: LoadedModel,
+    prefill: Prefill,
+    kept: KeptSets | null,
+    mode: EvictionMode,
+  ): PolicyCache {
     if (kept === null) return new PolicyCache(model, prefill.cache, null, prefill.m);
-    if (mode === 'compact') return new PolicyCache(model, compactCache(prefill, kept, model.manifest.headDim), null, prefill.m);
+    if (mode === 'compact')
+      return new PolicyCache(model, compactCache(prefill, kept, model.manifest.headDim), null, prefill.m);
     return new PolicyCache(model, prefill.cache, evictionBias(prefill.m, kept), prefill.m);
   }
 
@@ -122,7 +134,13 @@ export async function greedyUnderPolicy(
  * Teacher forcing (ALGORITHMS §7): one call feeding y₀..y_{G−2} at positions m..m+G−2 against the
  * policy's cache; row t−1 of the logits is the policy's distribution for step t (t = 1..G−1).
  */
-export async function teacherForcedLogits(model: LoadedModel, prefill: Prefill, kept: KeptSets | null, fullIds: number[], mode: EvictionMode): Promise<Float32Array | null> {
+export async function teacherForcedLogits(
+  model: LoadedModel,
+  prefill: Prefill,
+  kept: KeptSets | null,
+  fullIds: number[],
+  mode: EvictionMode,
+): Promise<Float32Array | null> {
   const G = fullIds.length;
   if (G < 2) return null;
   const feed = fullIds.slice(0, G - 1);

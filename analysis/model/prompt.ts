@@ -29,12 +29,18 @@ export function imageTokenCount(manifest: ModelManifest): number {
   return l.rows * l.cols;
 }
 
-export function renderPrompt(manifest: ModelManifest, tokenizer: ModelTokenizer, userPrompt: string): PromptLayout {
+export function renderPrompt(
+  manifest: ModelManifest,
+  tokenizer: ModelTokenizer,
+  userPrompt: string,
+): PromptLayout {
   const prompt = userPrompt.trim();
   if (prompt.length === 0) throw new PromptError('the prompt is empty');
   const { template, imagePlaceholder, promptPlaceholder } = manifest.prompt;
   if (prompt.includes(imagePlaceholder)) {
-    throw new PromptError(`the prompt contains the image placeholder ${imagePlaceholder}; this version accepts exactly one image per prompt`);
+    throw new PromptError(
+      `the prompt contains the image placeholder ${imagePlaceholder}; this version accepts exactly one image per prompt`,
+    );
   }
   const [before, after] = template.replace(promptPlaceholder, prompt).split(imagePlaceholder);
   const pre = tokenizer.encode(before);
@@ -63,7 +69,9 @@ export function renderPrompt(manifest: ModelManifest, tokenizer: ModelTokenizer,
   for (const id of post.ids) push(id, 'text-post');
   const m = ids.length;
   if (m + 1 > manifest.maxPositions) {
-    throw new PromptError(`the prompt is ${m} tokens long; the model's context is ${manifest.maxPositions} positions`);
+    throw new PromptError(
+      `the prompt is ${m} tokens long; the model's context is ${manifest.maxPositions} positions`,
+    );
   }
   return {
     ids,
