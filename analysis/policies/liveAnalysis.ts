@@ -1,0 +1,624 @@
+/**
+ * `LiveAnalysis`: one recording's Stats plus the analysis parameters (thresholds, budget, policies,
+ * window fraction, sinks, granularity) → per policy the per-layer budgets, kept sets, attention
+ * recall, CacheHitRate and KV memory (DESIGN §5; ALGORITHMS §4–§8). It runs unchanged in the
+ * renderer's worker, the CLI and tests.
+ *
+ * Work is split by what invalidates it, so a slider move redoes only its share:
+ * - per recording (lazily, then kept): the histogram prefix table, each scorer's vector and
+ *   budget-independent ranking per granularity, the oracle ranking, the recall weights;
+ * - per threshold: layer sparsities (O(L·H) prefix reads); pAlloc re-allocates the sparsity-aware
+ *   policies only, pView touches no policy;
+ * - per budget: every allocation; then, for each policy whose allocation actually changed, its kept
+ *   sets (O(k) walks down the rankings) and metrics.
+ * Nothing here ever reads attention matrices.
+ *
+ * Window scorers need unpooled observation-window sums for their w; Stats carry them for
+ * WINDOW_SIZES only. PyramidKV's w = max(1, ⌊f·B/100⌋) changes with the budget and is usually not
+ * among them: such a policy comes back as `{ status: 'missingWindow', missingWindow: w }` with its
+ * allocation but no kept sets. The caller (the engine) computes the sums from queries/keys and hands
+ * them over with `addWindowSums(w, sums)`; the next `results()` fills the policy in. The same holds
+ * for the points of a recall curve.
+ *
+ * Results are new objects on every change, but a policy whose inputs did not change keeps the very
+ * same result object, so views memoised by reference skip it.
+ */
+import { ROW_SETS, type RowSet, type Stats } from '../attention/stats';
+import { type Allocation, type AllocatorSpec, allocate, allocatorWindow } from './allocators/allocator';
+import { postVisionDensity } from './allocators/sparsityAware';
+import { type BudgetSpec, percentBudget, type ResolvedBudget, resolveBudget, validateBudget } from './budget';
+import { BUDGET_GRID_BP } from './budgetGrid';
+import { EmptyPostVisionError, InvalidParamsError, StatsShapeError } from './errors';
+import { aggregateGroups, GRANULARITIES, type Granularity, groupCount } from './granularity';
+import {
+  DEFAULT_THRESHOLD_EDGE,
+  histogramPrefix,
+  layerSparsity,
+  THRESHOLD_EDGE_COUNT,
+} from './histogramSparsity';
+import { fullKept, type KeptSets, selectKept, sinkKept } from './keptSet';
+import { attentionRecall } from './metrics/recall';
+import { policyHitRate, scorerHitRate, scorerModeK } from './metrics/hitRate';
+import { type LayerMetric, layerMetric } from './metrics/layerMetric';
+import { type KvDtype, type KvMemory, KV_DTYPE_BYTES, kvMemory } from './metrics/memory';
+import { needsPostVision, type Policy } from './policy';
+import { rankScores, type Ranking } from './ranking';
+import { PRESET_IDS, resolvePolicy } from './registry';
+import {
+  computeScores,
+  type ResolvedScorer,
+  resolveScorer,
+  type ScorerSpec,
+  scorerKey,
+  scorerObservationWindow,
+} from './scorers/scorer';
+import { checkStats } from './statsCheck';
+import { effectiveWindow, recentWindow } from './windowRules';
+
+export interface AnalysisParams {
+  /** View threshold pView as an edge index k ∈ [0, 160] of the histogram grid (p = 10^(−8 + k/20)). */
+  pView: number;
+  /** Allocation threshold pAlloc (sparsityAware), an edge index; equals pView while `linked`. */
+  pAlloc: number;
+  /** pAlloc follows pView (default). */
+  linked: boolean;
+  budget: BudgetSpec;
+  /** Policies to evaluate, in display order: preset ids or custom compositions. */
+  policies: (string | Policy)[];
+  /** Recent-window fraction f, an integer percent in [0, 100] (default 10). */
+  windowFraction: number;
+  /** StreamingLLM's attention sinks (default 4). */
+  nSink: number;
+  granularity: Granularity;
+}
+
+export const DEFAULT_ANALYSIS_PARAMS: AnalysisParams = {
+  pView: DEFAULT_THRESHOLD_EDGE,
+  pAlloc: DEFAULT_THRESHOLD_EDGE,
+  linked: true,
+  budget: percentBudget(1000),
+  policies: [...PRESET_IDS],
+  windowFraction: 10,
+  nSink: 4,
+  granularity: 'kvHead',
+};
+
+export interface LiveAnalysisOptions {
+  /** KV-cache dtype from the model manifest (memory accounting). */
+  kvDtype: KvDtype;
+  params?: Partial<AnalysisParams>;
+}
+
+interface PolicyResultBase {
+  policy: Policy;
+}
+
+export interface PolicyOk extends PolicyResultBase {
+  status: 'ok';
+  allocation: Allocation;
+  kept: KeptSets;
+  recall: LayerMetric;
+  /** CacheHitRate in policy mode (the kept sets against the first decode row's top k_l). */
+  hitRate: LayerMetric;
+  /** CacheHitRate in scorer mode (k = max(1, ⌊T/L⌋), no windows); null without a scorer. */
+  scorerHitRate: LayerMetric | null;
+  memory: KvMemory;
+}
+
+export interface PolicyMissingWindow extends PolicyResultBase {
+  status: 'missingWindow';
+  /** The observation window w whose unpooled sums are needed (`addWindowSums`). */
+  missingWindow: number;
+  allocation: Allocation;
+  memory: KvMemory;
+}
+
+export interface PolicyUnavailable extends PolicyResultBase {
+  status: 'unavailable';
+  /** Why: the prompt has no post-vision rows. */
+  error: EmptyPostVisionError;
+}
+
+export type PolicyResult = PolicyOk | PolicyMissingWindow | PolicyUnavailable;
+
+export interface LiveResults {
+  params: Readonly<AnalysisParams>;
+  budget: ResolvedBudget;
+  /** Layer sparsity γ(l, R, pView) per row set; null for a row set without rows (post-vision, τ = 0). */
+  viewSparsity: Record<RowSet, Float64Array | null>;
+  /** γ'_l = γ(l, post-vision, pAlloc), what sparsityAware allocates from; null when τ = 0. */
+  allocSparsity: Float64Array | null;
+  policies: PolicyResult[];
+}
+
+export interface RecallCurvePoint {
+  basisPoints: number;
+  budget: ResolvedBudget;
+  /** Null when the point needs window sums that are not there yet (see `missingWindow`). */
+  recall: LayerMetric | null;
+  missingWindow: number | null;
+}
+
+export type RecallCurve =
+  | { status: 'ok'; policy: Policy; points: RecallCurvePoint[] }
+  | { status: 'unavailable'; policy: Policy; error: EmptyPostVisionError };
+
+/** Kept sets and the metrics that depend on them alone. */
+type Core =
+  | { kind: 'ok'; kept: KeptSets; recall: LayerMetric; hitRate: LayerMetric }
+  | { kind: 'missing'; w: number };
+
+/** Everything remembered about one policy between changes, each stage keyed by its inputs. */
+interface PolicySlot {
+  policy: Policy;
+  allocKey: string | null;
+  allocation: Allocation | null;
+  allocVersion: number;
+  coreKey: string | null;
+  core: Core | null;
+  coreVersion: number;
+  resultKey: string | null;
+  result: PolicyResult | null;
+}
+
+/** How a policy turns an allocation into kept sets. */
+type Plan =
+  | { kind: 'full' }
+  | { kind: 'missing'; w: number }
+  | { kind: 'ranked'; scorer: ResolvedScorer; ranking: Ranking; W: Int32Array }
+  | { kind: 'sinks'; nSink: number; mode: 'sinksPlusRecent' | 'budgetMinusWindow'; recent: Int32Array };
+
+const sameInts = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+export class LiveAnalysis {
+  readonly stats: Stats;
+  readonly kvDtype: KvDtype;
+  private p: AnalysisParams;
+  private resolvedPolicies: Policy[];
+  private budgetCache: ResolvedBudget;
+  private readonly prefix: Float64Array;
+  private readonly windowSums: Record<number, Float32Array>;
+  private readonly rankings = new Map<string, Ranking>();
+  private readonly oracles = new Map<Granularity, Ranking>();
+  private readonly weights = new Map<Granularity, Float32Array>();
+  private readonly scorerHits = new Map<string, LayerMetric>();
+  private readonly slots = new Map<string, PolicySlot>();
+  private readonly curves = new Map<string, { key: string; curve: RecallCurve }>();
+  private density: {
+    edge: number;
+    gamma: Float64Array | null;
+    value: Float64Array | EmptyPostVisionError;
+  } | null = null;
+  private view: { edge: number; value: Record<RowSet, Float64Array | null> } | null = null;
+  private scratch: Int32Array | null = null;
+  private current: LiveResults | null = null;
+
+  constructor(stats: Stats, options: LiveAnalysisOptions) {
+    checkStats(stats);
+    if (!(options?.kvDtype in KV_DTYPE_BYTES))
+      throw new InvalidParamsError('kvDtype', options?.kvDtype, Object.keys(KV_DTYPE_BYTES).join(', '));
+    this.stats = stats;
+    this.kvDtype = options.kvDtype;
+    this.prefix = histogramPrefix(stats.hist);
+    this.windowSums = { ...stats.windowSums };
+    this.p = LiveAnalysis.checked({ ...DEFAULT_ANALYSIS_PARAMS }, options.params ?? {});
+    this.resolvedPolicies = this.p.policies.map(resolvePolicy);
+    this.budgetCache = resolveBudget(this.p.budget, stats.dims.L, stats.dims.m);
+  }
+
+  get params(): Readonly<AnalysisParams> {
+    return this.p;
+  }
+
+  /**
+   * Applies a parameter change and returns the recomputed results. Linked thresholds move together:
+   * while `linked`, a patch setting either pView or pAlloc sets both.
+   */
+  update(patch: Partial<AnalysisParams>): LiveResults {
+    const next = LiveAnalysis.checked(this.p, patch);
+    if (next.policies !== this.p.policies) this.resolvedPolicies = next.policies.map(resolvePolicy);
+    if (next.budget !== this.p.budget)
+      this.budgetCache = resolveBudget(next.budget, this.stats.dims.L, this.stats.dims.m);
+    this.p = next;
+    this.current = null;
+    return this.results();
+  }
+
+  /** Hands over observation-window sums the engine computed for a w not in the Stats. */
+  addWindowSums(w: number, sums: Float32Array): void {
+    const { L, Hkv, m } = this.stats.dims;
+    if (!Number.isInteger(w) || w < 1) throw new InvalidParamsError('window w', w, 'a whole number ≥ 1');
+    if (sums.length !== L * Hkv * m) throw new StatsShapeError(`windowSums[${w}]`, L * Hkv * m, sums.length);
+    this.windowSums[w] = sums;
+    this.current = null;
+  }
+
+  /** Observation windows that have sums (precomputed or added). */
+  windowSizes(): number[] {
+    return Object.keys(this.windowSums).map(Number);
+  }
+
+  /** The current results, recomputing only what the last changes invalidated. */
+  results(): LiveResults {
+    if (this.current) return this.current;
+    const policies = this.resolvedPolicies.map((policy) => this.evaluate(policy));
+    this.current = {
+      params: this.p,
+      budget: this.budgetCache,
+      viewSparsity: this.viewSparsity(),
+      allocSparsity: this.allocSparsity(),
+      policies,
+    };
+    return this.current;
+  }
+
+  /**
+   * Attention recall of one policy over the budget grid (default ALGORITHMS §8's nine points) at
+   * the current thresholds, window fraction, sinks and granularity.
+   */
+  recallCurve(
+    ref: string | Policy = 'vl-cache',
+    gridBasisPoints: readonly number[] = BUDGET_GRID_BP,
+  ): RecallCurve {
+    const policy = resolvePolicy(ref);
+    const pk = JSON.stringify(policy);
+    const key = [
+      pk,
+      this.dependencyKey(policy),
+      gridBasisPoints.join(','),
+      this.windowSizes().join(','),
+    ].join('|');
+    const cached = this.curves.get(pk);
+    if (cached?.key === key) return cached.curve;
+    const curve = this.computeCurve(policy, gridBasisPoints);
+    this.curves.set(pk, { key, curve });
+    return curve;
+  }
+
+  /** A scorer's f32 [L, groups, m] vector at the current (or given) granularity, for views. */
+  scores(spec: ScorerSpec, granularity: Granularity = this.p.granularity): Float32Array {
+    const s = resolveScorer(spec, { nSink: this.p.nSink, allocatorWindow: null });
+    return computeScores(this.stats, s, granularity, this.windowSums);
+  }
+
+  /**
+   * Computes, ahead of the first slider move, every ranking the current policies need at the
+   * current granularity (a worker calls this once a recording is loaded).
+   */
+  precompute(): void {
+    this.oracle(this.p.granularity);
+    this.recallWeights(this.p.granularity);
+    for (const policy of this.resolvedPolicies) {
+      if (!policy.scorer || (needsPostVision(policy) && this.tauIsZero())) continue;
+      const window = allocatorWindow(policy.allocator, this.allocationInputBase());
+      const s = resolveScorer(policy.scorer, { nSink: this.p.nSink, allocatorWindow: window });
+      if (s.id !== 'window' || this.windowSums[s.w]) this.ranking(s, this.p.granularity);
+    }
+  }
+
+  // ---- parameters -------------------------------------------------------------------------------
+
+  private static checked(prev: AnalysisParams, patch: Partial<AnalysisParams>): AnalysisParams {
+    const next = { ...prev, ...patch };
+    const edge = (name: string, v: number) => {
+      if (!Number.isInteger(v) || v < 0 || v >= THRESHOLD_EDGE_COUNT)
+        throw new InvalidParamsError(name, v, `an edge index in [0, ${THRESHOLD_EDGE_COUNT - 1}]`);
+    };
+    edge('pView', next.pView);
+    edge('pAlloc', next.pAlloc);
+    if (next.linked) {
+      if (patch.pView !== undefined && patch.pAlloc !== undefined && patch.pView !== patch.pAlloc)
+        throw new InvalidParamsError(
+          'pAlloc',
+          patch.pAlloc,
+          `pView (${patch.pView}) while thresholds are linked`,
+        );
+      const t = patch.pAlloc !== undefined && patch.pView === undefined ? next.pAlloc : next.pView;
+      next.pView = t;
+      next.pAlloc = t;
+    }
+    validateBudget(next.budget);
+    if (!Number.isInteger(next.windowFraction) || next.windowFraction < 0 || next.windowFraction > 100)
+      throw new InvalidParamsError('windowFraction', next.windowFraction, 'an integer percent in [0, 100]');
+    if (!Number.isInteger(next.nSink) || next.nSink < 0)
+      throw new InvalidParamsError('nSink', next.nSink, 'a whole number ≥ 0');
+    if (!GRANULARITIES.includes(next.granularity))
+      throw new InvalidParamsError('granularity', next.granularity, GRANULARITIES.join(' or '));
+    if (!Array.isArray(next.policies)) throw new InvalidParamsError('policies', next.policies, 'a list');
+    return next;
+  }
+
+  // ---- per-recording caches -----------------------------------------------------------------------
+
+  private tauIsZero(): boolean {
+    return this.stats.postVisionStart >= this.stats.dims.m;
+  }
+
+  private ranking(s: ResolvedScorer, granularity: Granularity): Ranking {
+    const key = `${scorerKey(s)}|${granularity}`;
+    let r = this.rankings.get(key);
+    if (!r) {
+      const scores = computeScores(this.stats, s, granularity, this.windowSums);
+      r = rankScores(scores, groupCount(this.stats.dims, granularity), this.stats.dims.m);
+      this.rankings.set(key, r);
+    }
+    return r;
+  }
+
+  private oracle(granularity: Granularity): Ranking {
+    let r = this.oracles.get(granularity);
+    if (!r) {
+      const o = aggregateGroups(this.stats.oracle, this.stats.dims, granularity);
+      r = rankScores(o, groupCount(this.stats.dims, granularity), this.stats.dims.m);
+      this.oracles.set(granularity, r);
+    }
+    return r;
+  }
+
+  private recallWeights(granularity: Granularity): Float32Array {
+    let w = this.weights.get(granularity);
+    if (!w) {
+      w = aggregateGroups(this.stats.recallW, this.stats.dims, granularity);
+      this.weights.set(granularity, w);
+    }
+    return w;
+  }
+
+  // ---- per-threshold values ---------------------------------------------------------------------
+
+  /** d_l at a threshold edge, cached per edge (a threshold change re-reads the histograms once). */
+  private densityAt(edge: number): Float64Array {
+    if (this.density?.edge !== edge) {
+      let value: Float64Array | EmptyPostVisionError;
+      try {
+        value = postVisionDensity(this.stats, this.prefix, edge);
+      } catch (e) {
+        if (!(e instanceof EmptyPostVisionError)) throw e;
+        value = e;
+      }
+      const gamma = this.tauIsZero() ? null : layerSparsity(this.prefix, this.stats.dims, 'postVision', edge);
+      this.density = { edge, gamma, value };
+    }
+    const v = this.density.value;
+    if (v instanceof EmptyPostVisionError) throw v;
+    return v;
+  }
+
+  private allocSparsity(): Float64Array | null {
+    if (this.tauIsZero()) return null;
+    this.densityAt(this.p.pAlloc);
+    return this.density!.gamma;
+  }
+
+  private viewSparsity(): Record<RowSet, Float64Array | null> {
+    const edge = this.p.pView;
+    if (this.view?.edge !== edge) {
+      const value = {} as Record<RowSet, Float64Array | null>;
+      for (const r of ROW_SETS) value[r] = layerSparsity(this.prefix, this.stats.dims, r, edge);
+      this.view = { edge, value };
+    }
+    return this.view.value;
+  }
+
+  // ---- evaluation -------------------------------------------------------------------------------
+
+  private allocationInputBase() {
+    const { L, m } = this.stats.dims;
+    return { budget: this.budgetCache, L, m, windowFraction: this.p.windowFraction };
+  }
+
+  /** The parameters besides the budget that a policy's allocation and kept sets depend on. */
+  private dependencyKey(policy: Policy): string {
+    const parts: (string | number)[] = [this.p.granularity];
+    const a: AllocatorSpec = policy.allocator;
+    if (a.id === 'sparsityAware') parts.push(`a${this.p.pAlloc}`);
+    const usesFraction = policy.window.recent === 'fraction' || (a.id === 'pyramid' && a.w === undefined);
+    if (usesFraction) parts.push(`f${this.p.windowFraction}`);
+    if (policy.scorer?.id === 'position' && policy.scorer.nSink === undefined) parts.push(`s${this.p.nSink}`);
+    return parts.join(',');
+  }
+
+  private allocationKey(policy: Policy): string {
+    const a = policy.allocator;
+    let key = `${this.budgetCache.total}`;
+    if (a.id === 'sparsityAware') key += `|a${this.p.pAlloc}`;
+    if (a.id === 'pyramid' && a.w === undefined) key += `|f${this.p.windowFraction}`;
+    return key;
+  }
+
+  private allocateFor(policy: Policy, budget: ResolvedBudget): Allocation {
+    const { L, m } = this.stats.dims;
+    return allocate(policy.allocator, {
+      budget,
+      L,
+      m,
+      windowFraction: this.p.windowFraction,
+      density: () => this.densityAt(this.p.pAlloc),
+    });
+  }
+
+  private evaluate(policy: Policy): PolicyResult {
+    const pk = JSON.stringify(policy);
+    let slot = this.slots.get(pk);
+    if (!slot) {
+      slot = {
+        policy,
+        allocKey: null,
+        allocation: null,
+        allocVersion: 0,
+        coreKey: null,
+        core: null,
+        coreVersion: 0,
+        resultKey: null,
+        result: null,
+      };
+      this.slots.set(pk, slot);
+    }
+    if (needsPostVision(policy) && this.tauIsZero()) {
+      if (slot.result?.status !== 'unavailable')
+        slot.result = { status: 'unavailable', policy, error: this.emptyPostVision(policy) };
+      return slot.result;
+    }
+    // Stage 1: allocation — keyed by the budget and the thresholds/fractions this allocator reads.
+    const allocKey = this.allocationKey(policy);
+    if (slot.allocKey !== allocKey || !slot.allocation) {
+      const a = this.allocateFor(policy, this.budgetCache);
+      const old = slot.allocation;
+      // An unchanged allocation keeps its identity, so nothing downstream is redone.
+      const same =
+        old &&
+        sameInts(old.k, a.k) &&
+        old.window === a.window &&
+        old.total === a.total &&
+        old.target === a.target;
+      if (!same) {
+        slot.allocation = a;
+        slot.allocVersion++;
+      }
+      slot.allocKey = allocKey;
+    }
+    const allocation = slot.allocation!;
+    // Stage 2: kept sets, recall and policy-mode hit rate — keyed by the allocation and the rules.
+    const plan = this.plan(policy, allocation);
+    const coreKey = [
+      slot.allocVersion,
+      this.dependencyKey(policy),
+      plan.kind === 'ranked'
+        ? scorerKey(plan.scorer)
+        : plan.kind === 'missing'
+          ? `missing${plan.w}`
+          : plan.kind,
+    ].join('|');
+    if (slot.coreKey !== coreKey || !slot.core) {
+      slot.core = this.coreFor(plan, allocation);
+      slot.coreKey = coreKey;
+      slot.coreVersion++;
+    }
+    const core = slot.core;
+    // Stage 3: scorer-mode hit rate, which reads the budget but not the allocation.
+    const scorerHits =
+      core.kind === 'ok' && policy.scorer ? this.scorerModeHitRate(policy, allocation) : null;
+    const resultKey = `${slot.coreVersion}|${this.scorerModeKey(policy, allocation)}`;
+    if (slot.resultKey === resultKey && slot.result) return slot.result;
+    slot.resultKey = resultKey;
+    const memory = kvMemory(this.stats.dims, this.kvDtype, allocation.k);
+    slot.result =
+      core.kind === 'missing'
+        ? { status: 'missingWindow', policy, missingWindow: core.w, allocation, memory }
+        : {
+            status: 'ok',
+            policy,
+            allocation,
+            kept: core.kept,
+            recall: core.recall,
+            hitRate: core.hitRate,
+            scorerHitRate: scorerHits,
+            memory,
+          };
+    return slot.result;
+  }
+
+  private emptyPostVision(policy: Policy): EmptyPostVisionError {
+    const { m } = this.stats.dims;
+    const user = policy.scorer?.id === 'postVision' ? 'postVision scorer' : 'sparsityAware allocator';
+    return new EmptyPostVisionError(user, m, this.stats.postVisionStart);
+  }
+
+  private plan(policy: Policy, allocation: Allocation): Plan {
+    const { L, m } = this.stats.dims;
+    if (!policy.scorer || allocation.k.every((k) => k === m)) return { kind: 'full' };
+    const s = resolveScorer(policy.scorer, { nSink: this.p.nSink, allocatorWindow: allocation.window });
+    const recent = new Int32Array(L);
+    for (let l = 0; l < L; l++)
+      recent[l] = recentWindow(
+        policy.window,
+        allocation.k[l],
+        this.p.windowFraction,
+        allocation.window,
+        allocation.windowForced,
+      );
+    if (policy.window.sinks)
+      return {
+        kind: 'sinks',
+        nSink: s.id === 'position' ? s.nSink : this.p.nSink,
+        mode: policy.window.sinks,
+        recent,
+      };
+    if (s.id === 'window' && !this.windowSums[s.w]) return { kind: 'missing', w: s.w };
+    const wObs = scorerObservationWindow(s, m);
+    const W = new Int32Array(L);
+    for (let l = 0; l < L; l++) W[l] = effectiveWindow(allocation.k[l], recent[l], wObs);
+    return { kind: 'ranked', scorer: s, ranking: this.ranking(s, this.p.granularity), W };
+  }
+
+  private keptFor(plan: Plan, allocation: Allocation, scratch?: Int32Array): KeptSets {
+    const { L, m } = this.stats.dims;
+    const groups = groupCount(this.stats.dims, this.p.granularity);
+    switch (plan.kind) {
+      case 'full':
+        return fullKept(L, groups, m);
+      case 'sinks':
+        return sinkKept(allocation.k, plan.recent, m, groups, plan.nSink, plan.mode, scratch);
+      case 'ranked':
+        return selectKept(plan.ranking, allocation.k, plan.W, scratch);
+      case 'missing':
+        throw new Error('unreachable: no kept sets without window sums');
+    }
+  }
+
+  private coreFor(plan: Plan, allocation: Allocation): Core {
+    if (plan.kind === 'missing') return { kind: 'missing', w: plan.w };
+    const { H, G } = this.stats.dims;
+    const kept = this.keptFor(plan, allocation);
+    const g = this.p.granularity;
+    return {
+      kind: 'ok',
+      kept,
+      recall: attentionRecall(this.recallWeights(g), kept, H, G),
+      hitRate: policyHitRate(kept, this.oracle(g)),
+    };
+  }
+
+  private scorerModeKey(policy: Policy, allocation: Allocation): string {
+    if (!policy.scorer) return 'none';
+    const { L } = this.stats.dims;
+    const s = resolveScorer(policy.scorer, { nSink: this.p.nSink, allocatorWindow: allocation.window });
+    return `${scorerKey(s)}|${this.p.granularity}|${scorerModeK(this.budgetCache.total, L)}`;
+  }
+
+  private scorerModeHitRate(policy: Policy, allocation: Allocation): LayerMetric | null {
+    const { L, m } = this.stats.dims;
+    const k = scorerModeK(this.budgetCache.total, L);
+    // TopK of anything over all m keys is every key.
+    if (k >= m) return layerMetric(new Float64Array(L).fill(1));
+    const s = resolveScorer(policy.scorer!, { nSink: this.p.nSink, allocatorWindow: allocation.window });
+    if (s.id === 'window' && !this.windowSums[s.w]) return null;
+    const key = `${scorerKey(s)}|${this.p.granularity}|${k}`;
+    let r = this.scorerHits.get(key);
+    if (!r) {
+      r = scorerHitRate(this.ranking(s, this.p.granularity), this.oracle(this.p.granularity), k, L);
+      this.scorerHits.set(key, r);
+    }
+    return r;
+  }
+
+  private computeCurve(policy: Policy, grid: readonly number[]): RecallCurve {
+    const { L, H, G, m } = this.stats.dims;
+    if (needsPostVision(policy) && this.tauIsZero())
+      return { status: 'unavailable', policy, error: this.emptyPostVision(policy) };
+    const groups = groupCount(this.stats.dims, this.p.granularity);
+    if (!this.scratch || this.scratch.length < L * groups * m) this.scratch = new Int32Array(L * groups * m);
+    const weights = this.recallWeights(this.p.granularity);
+    const points: RecallCurvePoint[] = grid.map((basisPoints) => {
+      const budget = resolveBudget(percentBudget(basisPoints), L, m);
+      const allocation = this.allocateFor(policy, budget);
+      const plan = this.plan(policy, allocation);
+      if (plan.kind === 'missing') return { basisPoints, budget, recall: null, missingWindow: plan.w };
+      // Kept sets of a curve point are thrown away at once, so they are built in a scratch buffer.
+      const kept = plan.kind === 'full' ? null : this.keptFor(plan, allocation, this.scratch!);
+      const recall = kept ? attentionRecall(weights, kept, H, G) : layerMetric(new Float64Array(L).fill(1));
+      return { basisPoints, budget, recall, missingWindow: null };
+    });
+    return { status: 'ok', policy, points };
+  }
+}
