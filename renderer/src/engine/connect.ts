@@ -83,14 +83,17 @@ export function connectWebSocket(loc: Location): Promise<ConnectedEngine> {
   const hub = statusHub();
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://${loc.host}/api?token=${encodeURIComponent(token)}`);
-    const remote: RemoteEngine = createRemoteEngine({ send: (req) => ws.send(JSON.stringify(encodeTyped(req))) });
+    const remote: RemoteEngine = createRemoteEngine({
+      send: (req) => ws.send(JSON.stringify(encodeTyped(req))),
+    });
     let opened = false;
     ws.onopen = () => {
       opened = true;
       resolve({ api: remote, transport: 'websocket', on: remote.on, onStatus: hub.onStatus });
       hub.emit({ state: 'connected' });
     };
-    ws.onmessage = (ev) => remote.receive(decodeTyped(JSON.parse(String(ev.data))) as Parameters<RemoteEngine['receive']>[0]);
+    ws.onmessage = (ev) =>
+      remote.receive(decodeTyped(JSON.parse(String(ev.data))) as Parameters<RemoteEngine['receive']>[0]);
     ws.onclose = () => {
       const reason = 'the connection to the engine closed; restart "vlcache serve" and reload';
       remote.failAll({ name: 'ConnectionLost', code: 'connection-lost', message: reason });

@@ -2,6 +2,10 @@
  * The action log: the single path by which params change. It is the undo/redo history and, saved
  * with a session, the replay timeline (DESIGN.md §8). Each entry stores the patch and the values it
  * replaced, so undo is exact without snapshots of the whole state.
+ *
+ * A continuous gesture (a slider drag, a pan) passes a gesture id: consecutive dispatches with the same
+ * id fold into one entry, so one undo reverts the whole drag while every intermediate value still
+ * reaches the views.
  */
 import type { StateCreator } from 'zustand';
 import { applyParamsPatch, type Params } from './paramsSlice';
@@ -15,6 +19,8 @@ export interface LogEntry {
   action: Action;
   /** For setParams: the params the patch overwrote (all keys that changed, linked ones included). */
   before?: Partial<Params>;
+  /** The gesture this entry folds (see above). */
+  gesture?: string;
 }
 
 export interface ActionLogSlice {
@@ -30,8 +36,15 @@ export const createActionLogSlice: StateCreator<StudioState, [], [], ActionLogSl
   logStart: Date.now(),
 });
 
+/** Params values are scalars or small plain objects/arrays; compare those by content. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 function diffKeys(a: Params, b: Params): (keyof Params)[] {
-  return (Object.keys(b) as (keyof Params)[]).filter((k) => a[k] !== b[k]);
+  return (Object.keys(b) as (keyof Params)[]).filter((k) => !sameValue(a[k], b[k]));
 }
 
 type SetState = (fn: (s: StudioState) => Partial<StudioState>) => void;
@@ -39,9 +52,10 @@ type SetState = (fn: (s: StudioState) => Partial<StudioState>) => void;
 export function makeActions(set: SetState, get: () => StudioState) {
   return {
     /** Records and applies an action; a new action drops the redo tail. */
-    dispatch(action: Action, now = Date.now()) {
+    dispatch(action: Action, now = Date.now(), gesture?: string) {
       const s = get();
       const entry: LogEntry = { t: now - s.logStart, action };
+      if (gesture) entry.gesture = gesture;
       let params = s.params;
       if (action.type === 'setParams') {
         const next = applyParamsPatch(params, action.patch);
@@ -49,6 +63,23 @@ export function makeActions(set: SetState, get: () => StudioState) {
         if (changed.length === 0) return;
         entry.before = Object.fromEntries(changed.map((k) => [k, params[k]])) as Partial<Params>;
         params = next;
+        const last = s.log[s.cursor - 1];
+        if (
+          gesture &&
+          last?.gesture === gesture &&
+          s.cursor === s.log.length &&
+          last.action.type === 'setParams'
+        ) {
+          // Fold into the gesture's entry: the first values replaced are the ones undo restores.
+          const folded: LogEntry = {
+            t: last.t,
+            gesture,
+            action: { type: 'setParams', patch: { ...last.action.patch, ...action.patch } },
+            before: { ...entry.before, ...last.before },
+          };
+          set(() => ({ params, log: [...s.log.slice(0, s.cursor - 1), folded] }));
+          return;
+        }
       }
       set(() => ({ params, log: [...s.log.slice(0, s.cursor), entry], cursor: s.cursor + 1 }));
     },

@@ -1,9 +1,10 @@
 /**
  * `params`: everything the user chooses that views share — layer, head, query token, policies,
- * budget, thresholds, window rules. Changed only through the action log (actionLog.ts), so every change
- * is undoable and replayable.
+ * budget, thresholds, window rules, view modes. Changed only through the action log (actionLog.ts), so
+ * every change is undoable and replayable.
  */
 import type { StateCreator } from 'zustand';
+import type { Policy } from '../../../analysis/policies/policy';
 import type { StudioState } from './store';
 
 /** ALGORITHMS §4.0: a percentage in basis points, or an absolute number of prompt tokens per layer. */
@@ -17,6 +18,10 @@ export interface Params {
   queryToken: number | null;
   /** Policy ids shown in comparisons; the first is the "current" policy. */
   policies: string[];
+  /** The second policy of the kept/evicted matrix's diff mode (null: no diff). */
+  diffPolicy: string | null;
+  /** Compositions the user made (scorer × allocator × window rules); their ids may appear in `policies`. */
+  customPolicies: Policy[];
   budget: Budget;
   /** pView as an edge index of the histogram grid (ALGORITHMS §2: e_i = −8 + i/20; 120 ↔ p = 1 %). */
   viewEdge: number;
@@ -29,6 +34,12 @@ export interface Params {
   nSink: number;
   granularity: 'kvHead' | 'layer';
   colourScale: 'log' | 'linear';
+  /** What the image overlay shows: the selected query row's attention, or the post-vision score. */
+  overlaySource: 'query' | 'postVision';
+  /** Attention panel: one map, or the small multiples of every layer × head. */
+  attentionMode: 'map' | 'overview';
+  /** Kept/evicted matrix rows: layers (at the current KV head) or the KV heads of the current layer. */
+  keptRows: 'layers' | 'heads';
 }
 
 export const DEFAULT_PARAMS: Params = {
@@ -36,6 +47,8 @@ export const DEFAULT_PARAMS: Params = {
   head: 'mean',
   queryToken: null,
   policies: ['vl-cache', 'h2o', 'streaming-llm', 'pyramidkv', 'snapkv'],
+  diffPolicy: null,
+  customPolicies: [],
   budget: { kind: 'percent', basisPoints: 1000 },
   viewEdge: 120,
   allocEdge: 120,
@@ -44,6 +57,9 @@ export const DEFAULT_PARAMS: Params = {
   nSink: 4,
   granularity: 'kvHead',
   colourScale: 'log',
+  overlaySource: 'query',
+  attentionMode: 'map',
+  keptRows: 'layers',
 };
 
 export interface ParamsSlice {
@@ -63,4 +79,14 @@ export function applyParamsPatch(p: Params, patch: Partial<Params>): Params {
     else if (patch.linkThresholds === true) next.allocEdge = next.viewEdge;
   }
   return next;
+}
+
+/** The current policy (the first selected), or null when none is selected. */
+export function currentPolicy(p: Params): string | null {
+  return p.policies[0] ?? null;
+}
+
+/** A selected policy id as the analysis core takes it: a preset id, or the composition itself. */
+export function policyRef(p: Params, id: string): string | Policy {
+  return p.customPolicies.find((c) => c.id === id) ?? id;
 }

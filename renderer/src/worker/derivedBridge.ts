@@ -1,0 +1,220 @@
+/**
+ * Keeps the `derived` slice in step with params (STYLE rule 7: subscribe outside React). When the
+ * recording's Stats arrive they are loaded into the worker once; after that every params change that
+ * alters a derivation's inputs submits a `derive` request on a latest-wins lane (a drag never queues
+ * work) and, when the curves' inputs change, a `curves` request on a second lane. Replies land in the
+ * store with their keys. Selection changes (layer, head, token) derive nothing and cost nothing here.
+ *
+ * Also the policy evaluation path: the worker computes the kept sets, the engine decodes under them.
+ */
+import type { Stats } from '../../../analysis/attention/stats';
+import type { EngineResult } from '../../../analysis/engine/api';
+import type { KvDtype } from '../../../analysis/policies/metrics/memory';
+import { needsPostVision, type Policy } from '../../../analysis/policies/policy';
+import { resolvePolicy } from '../../../analysis/policies/registry';
+import { engine } from '../engine/engineHolder';
+import type { Evaluation } from '../stores/derivedSlice';
+import type { Params } from '../stores/paramsSlice';
+import { policyRef } from '../stores/paramsSlice';
+import type { StudioState } from '../stores/store';
+import { BUDGET_GRID_BP, curvesKey, type DeriveParams, deriveKey } from './protocol';
+import { lane, type WorkerClient } from './workerClient';
+
+type Store = {
+  getState(): StudioState;
+  setState(patch: Partial<StudioState>): void;
+  subscribe(listener: (s: StudioState, prev: StudioState) => void): () => void;
+};
+
+export function deriveParamsOf(p: Params): DeriveParams {
+  return {
+    policies: p.policies.map((id) => policyRef(p, id)),
+    diff: p.diffPolicy ? policyRef(p, p.diffPolicy) : null,
+    budget: p.budget,
+    viewEdge: p.viewEdge,
+    allocEdge: p.allocEdge,
+    windowFraction: p.windowFraction,
+    nSink: p.nSink,
+    granularity: p.granularity,
+  };
+}
+
+/** Whether any selected policy reads pAlloc (so the curves depend on it). */
+function usesAllocThreshold(dp: DeriveParams): boolean {
+  return dp.policies.some((ref) => {
+    try {
+      return resolvePolicy(ref).allocator.id === 'sparsityAware';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The Stats without the overview maps, which only the main thread draws. */
+function statsForWorker(s: Stats): Stats {
+  return { ...s, overview: new Uint8Array(0) };
+}
+
+/** Key of an evaluation: the policy and every input of its kept sets. */
+export function evaluationKey(recordingId: string, policy: string, p: Params): string {
+  const dp = deriveParamsOf(p);
+  return JSON.stringify([
+    recordingId,
+    policyRef(p, policy),
+    dp.budget,
+    dp.allocEdge,
+    dp.windowFraction,
+    dp.nSink,
+    dp.granularity,
+  ]);
+}
+
+export interface DerivedBridge {
+  /** Decodes under `policy` at the current params; the result lands in `evaluations`. */
+  evaluate(policy: string): Promise<void>;
+  dispose(): void;
+}
+
+export function connectDerived(store: Store, client: WorkerClient): DerivedBridge {
+  const deriveLane = lane();
+  const curvesLane = lane();
+  let loaded: { recordingId: string; ready: Promise<unknown> } | null = null;
+  let submittedKey: string | null = null;
+  let submittedCurvesKey: string | null = null;
+
+  const ensureLoaded = (recordingId: string, stats: Stats, kvDtype: KvDtype) => {
+    if (loaded?.recordingId !== recordingId) {
+      submittedKey = null;
+      submittedCurvesKey = null;
+      loaded = {
+        recordingId,
+        ready: client.request({ type: 'load', recordingId, stats: statsForWorker(stats), kvDtype }),
+      };
+    }
+    return loaded.ready;
+  };
+
+  const update = () => {
+    const s = store.getState();
+    if (!s.recording || !s.stats) return;
+    const recordingId = s.recording.recordingId;
+    const ready = ensureLoaded(recordingId, s.stats, s.recording.model.kvDtype);
+    const dp = deriveParamsOf(s.params);
+    const key = deriveKey(recordingId, dp);
+    if (key !== submittedKey) {
+      submittedKey = key;
+      if (s.wantedKey !== key) store.setState({ wantedKey: key });
+      deriveLane
+        .submit(async () => {
+          await ready;
+          return client.request({ type: 'derive', recordingId, key, params: dp });
+        })
+        .then((o) => {
+          if (store.getState().recording?.recordingId !== recordingId) return;
+          if (o.status === 'done')
+            store.setState({ derived: o.value.result, derivedKey: o.value.result.key, derivedError: null });
+          else if (o.status === 'failed') {
+            store.setState({ derivedError: (o.error as Error).message });
+            submittedKey = null;
+          }
+        });
+    }
+    const cKey = curvesKey(recordingId, dp, usesAllocThreshold(dp));
+    if (cKey !== submittedCurvesKey) {
+      submittedCurvesKey = cKey;
+      store.setState({ curvesWantedKey: cKey });
+      curvesLane
+        .submit(async () => {
+          await ready;
+          // Curves are the lower priority: let a pending derivation go first.
+          while (deriveLane.busy) await new Promise((r) => setTimeout(r, 8));
+          return client.request({
+            type: 'curves',
+            recordingId,
+            key: cKey,
+            params: dp,
+            budgets: [...BUDGET_GRID_BP],
+          });
+        })
+        .then((o) => {
+          if (store.getState().recording?.recordingId !== recordingId) return;
+          if (o.status === 'done') store.setState({ curves: o.value.result });
+          else if (o.status === 'failed') submittedCurvesKey = null;
+        });
+    }
+  };
+
+  const unsubscribe = store.subscribe((s, prev) => {
+    if (s.stats !== prev.stats || s.recording !== prev.recording) {
+      if (s.recording !== prev.recording)
+        store.setState({
+          derived: null,
+          derivedKey: null,
+          wantedKey: null,
+          curves: null,
+          curvesWantedKey: null,
+        });
+      update();
+    } else if (s.params !== prev.params) update();
+  });
+  update();
+
+  const setEvaluation = (key: string, ev: Evaluation) =>
+    store.setState({ evaluations: { ...store.getState().evaluations, [key]: ev } });
+
+  return {
+    async evaluate(policy: string) {
+      const s = store.getState();
+      if (!s.recording || !s.stats) return;
+      const recordingId = s.recording.recordingId;
+      const key = evaluationKey(recordingId, policy, s.params);
+      const derived = s.derived;
+      const budgetLabel = derived ? `${derived.budget.realisedPercent.toFixed(2)} %` : '';
+      setEvaluation(key, { state: 'running', policy, budgetLabel });
+      try {
+        await ensureLoaded(recordingId, s.stats, s.recording.model.kvDtype);
+        const dp = deriveParamsOf(s.params);
+        const reply = await client.request({
+          type: 'keptSets',
+          recordingId,
+          policy: policyRef(s.params, policy),
+          params: dp,
+        });
+        const k = reply.kept;
+        const { L, Hkv } = s.recording.dims;
+        // The engine takes one set per (layer, KV head); at layer granularity every KV head shares it.
+        const kept: Int32Array[][] = [];
+        for (let l = 0; l < L; l++) {
+          const heads: Int32Array[] = [];
+          for (let g = 0; g < Hkv; g++) {
+            const gg = k.groups === 1 ? 0 : g;
+            const i = l * k.groups + gg;
+            heads.push(k.indices.slice(k.offsets[i], k.offsets[i + 1]));
+          }
+          kept.push(heads);
+        }
+        const result: EngineResult<'evaluatePolicy'> = await engine().api.evaluatePolicy({
+          recordingId,
+          kept,
+          mode: 'compact',
+        });
+        setEvaluation(key, { state: 'done', policy, budgetLabel, result });
+      } catch (e) {
+        setEvaluation(key, { state: 'failed', policy, budgetLabel, message: (e as Error).message });
+      }
+    },
+    dispose() {
+      unsubscribe();
+    },
+  };
+}
+
+/** True when a policy can run on this recording (VL-Cache and friends need post-vision rows). */
+export function policyAvailable(ref: string | Policy, tau: number): boolean {
+  try {
+    const p = resolvePolicy(ref);
+    return tau > 0 || !needsPostVision(p);
+  } catch {
+    return false;
+  }
+}
