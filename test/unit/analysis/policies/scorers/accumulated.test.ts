@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accumulatedScore } from '../../../../../analysis/policies/scorers/accumulated';
 import { exampleStats } from '../helpers/example';
+import { expectClose } from '../helpers/expectClose';
 
 describe('accumulated scorer (H2O)', () => {
   it('sums every prefill row', () => {
@@ -18,7 +19,7 @@ describe('accumulated scorer (H2O)', () => {
       0.4,
       0.2,
     ];
-    expected.forEach((e, j) => expect(s[j]).toBeCloseTo(e, 5));
+    expectClose(s, expected, 5);
   });
 
   it('sums over KV heads at layer granularity', () => {

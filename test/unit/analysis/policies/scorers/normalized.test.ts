@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizedScore, visibleRowCount } from '../../../../../analysis/policies/scorers/normalized';
 import { exampleStats } from '../helpers/example';
 import { makeStats } from '../helpers/stats';
+import { expectClose } from '../helpers/expectClose';
 
 describe('normalized scorer (ZipCache-style)', () => {
   it('divides accumulated attention by the number of prefill rows that see the key', () => {
@@ -18,7 +19,7 @@ describe('normalized scorer (ZipCache-style)', () => {
       0.4 / 2,
       0.2 / 1,
     ];
-    expected.forEach((e, j) => expect(s[j]).toBeCloseTo(e, 5));
+    expectClose(s, expected, 5);
   });
 
   it('counts only the rows inside a sliding window', () => {

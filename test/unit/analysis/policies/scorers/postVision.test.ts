@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { EmptyPostVisionError } from '../../../../../analysis/policies/errors';
 import { postVisionScore } from '../../../../../analysis/policies/scorers/postVision';
 import { exampleStats } from '../helpers/example';
+import { expectClose } from '../helpers/expectClose';
 
-const close = (actual: Float32Array, expected: number[]) =>
-  expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, 6));
+const close = (actual: Float32Array, expected: number[]) => expectClose(actual, expected, 6);
 
 describe('postVision scorer (VL-Cache)', () => {
   it('sums the post-vision rows over the query heads of each KV head', () => {

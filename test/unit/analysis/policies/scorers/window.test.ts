@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MissingWindowSumsError } from '../../../../../analysis/policies/errors';
 import { observationWindow, windowScore } from '../../../../../analysis/policies/scorers/window';
 import { makeStats } from '../helpers/stats';
+import { expectClose } from '../helpers/expectClose';
 
 const INF = Number.POSITIVE_INFINITY;
 // m = 8, w = 3 → w_obs = 3, pooled range [0, 5); the sums at j ≥ 5 (100) must never be read.
@@ -14,14 +15,14 @@ describe('window scorer (SnapKV)', () => {
   it('avg-pools with zero padding and divisor k, +∞ inside the observation window', () => {
     // k = 3: j0 (0+1+0)/3, j1 (1+0+4)/3, j2 (0+4+2)/3, j3 (4+2+3)/3, j4 (2+3+0)/3.
     const s = windowScore(stats, { w: 3, k: 3, pool: 'avg' });
-    [1 / 3, 5 / 3, 2, 3, 5 / 3].forEach((e, j) => expect(s[j]).toBeCloseTo(e, 6));
+    expectClose(s, [1 / 3, 5 / 3, 2, 3, 5 / 3], 6);
     expect(Array.from(s.subarray(5))).toEqual([INF, INF, INF]);
   });
 
   it('avg-pools with k = 5, padding counted in the divisor', () => {
     // j0 (0+0+1+0+4)/5 = 1, j1 (0+1+0+4+2)/5, j2 (1+0+4+2+3)/5, j3 (0+4+2+3+0)/5, j4 (4+2+3+0+0)/5.
     const s = windowScore(stats, { w: 3, k: 5, pool: 'avg' });
-    [1, 7 / 5, 2, 9 / 5, 9 / 5].forEach((e, j) => expect(s[j]).toBeCloseTo(e, 6));
+    expectClose(s, [1, 7 / 5, 2, 9 / 5, 9 / 5], 6);
   });
 
   it('max-pools with −∞ padding', () => {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { aggregateGroups } from '../../../../../analysis/policies/granularity';
+import { fullKept, type KeptSets } from '../../../../../analysis/policies/keptSet';
+import { attentionRecall } from '../../../../../analysis/policies/metrics/recall';
+import { exampleAttention, exampleStats } from '../helpers/example';
+
+/** Kept sets from explicit lists per (layer, group). */
+function sets(m: number, lists: number[][][]): KeptSets {
+  const L = lists.length;
+  const groups = lists[0].length;
+  const k = Int32Array.from(lists.map((l) => l[0].length));
+  const flat = lists.flat();
+  const offsets = new Int32Array(flat.length + 1);
+  flat.forEach((s, i) => {
+    offsets[i + 1] = offsets[i] + s.length;
+  });
+  return { L, groups, m, k, window: new Int32Array(L), offsets, indices: Int32Array.from(flat.flat()) };
+}
+
+describe('attention recall (ALGORITHMS §7)', () => {
+  const stats = exampleStats();
+
+  it('sums the recall weights over the kept keys', () => {
+    // Layer 0, decode rows 8 (peaked, .2 on the peak and .1 elsewhere over 9 keys; .9 of it on the
+    // prompt) and 9 (uniform .1 over 10 keys; .8 on the prompt). Weights per head: row 8 → 2/9 on the
+    // peak, 1/9 elsewhere; row 9 → 1/8 everywhere.
+    // KV 0 (heads 0, 1; peaks 4 and 1): w = 3/9 + 1/4 = 7/12 at keys 1 and 4, 2/9 + 1/4 elsewhere.
+    // KV 1 (heads 2, 3; peaks 3 and 0): 7/12 at keys 0 and 3.
+    // Kept {1, 4} and {0, 3}: (7/12 · 4) / (H·G = 8) = 7/24.
+    const r = attentionRecall(
+      stats.recallW,
+      sets(8, [
+        [
+          [1, 4],
+          [0, 3],
+        ],
+        [
+          [0, 1],
+          [0, 1],
+        ],
+      ]),
+      4,
+      2,
+    );
+    expect(r.perLayer[0]).toBeCloseTo(7 / 24, 6);
+    // Layer 1 is uniform: decode rows give 1/9 and 1/10 per key, over 8/9 and 8/10 → 1/8 + 1/8 per
+    // head per key; 2 keys × 2 KV heads × 2 heads × 1/4 / 8 = 1/4.
+    expect(r.perLayer[1]).toBeCloseTo(0.25, 6);
+    expect(r.overall).toBeCloseTo((7 / 24 + 0.25) / 2, 6);
+  });
+
+  it('equals the direct definition Σ_h Σ_r Σ_{j∈kept} A/Σ_{j<m} A / (H·G)', () => {
+    const keptLists = [
+      [0, 2, 5],
+      [1, 6, 7],
+    ];
+    let direct = 0;
+    for (let h = 0; h < 4; h++)
+      for (const r of [8, 9]) {
+        let toPrompt = 0;
+        for (let j = 0; j < 8; j++) toPrompt += exampleAttention(0, h, r, j);
+        for (const j of keptLists[Math.floor(h / 2)]) direct += exampleAttention(0, h, r, j) / toPrompt;
+      }
+    const r = attentionRecall(stats.recallW, sets(8, [keptLists, keptLists]), 4, 2);
+    expect(r.perLayer[0]).toBeCloseTo(direct / 8, 6);
+  });
+
+  it('is exactly 1 when a layer keeps every prompt key', () => {
+    const r = attentionRecall(stats.recallW, fullKept(2, 2, 8), 4, 2);
+    expect(Array.from(r.perLayer)).toEqual([1, 1]);
+    expect(r.overall).toBe(1);
+  });
+
+  it('shares one set over all heads at layer granularity', () => {
+    // The same lists for both KV heads at kvHead granularity give the same recall.
+    const w = aggregateGroups(stats.recallW, stats.dims, 'layer');
+    const layer = attentionRecall(w, sets(8, [[[1, 4]], [[0, 1]]]), 4, 2);
+    const kv = attentionRecall(
+      stats.recallW,
+      sets(8, [
+        [
+          [1, 4],
+          [1, 4],
+        ],
+        [
+          [0, 1],
+          [0, 1],
+        ],
+      ]),
+      4,
+      2,
+    );
+    expect(layer.perLayer[0]).toBeCloseTo(kv.perLayer[0], 6);
+    // KV 0: 7/12 + 7/12; KV 1: (2/9 + 1/4) · 2 → (7/6 + 17/18) / 8 = (38/18) / 8 = 19/72.
+    expect(layer.perLayer[0]).toBeCloseTo(19 / 72, 6);
+  });
+});
