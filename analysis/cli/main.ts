@@ -5,6 +5,9 @@
 import { exitCodeFor, EXIT_BAD_INPUT, UsageError } from './args';
 import { modelsCommand, providersCommand, versionCommand } from './commands/info';
 import { serveCommand } from './commands/serve';
+import { analyzeCommand } from './commands/analyze';
+import { evaluateCommand } from './commands/evaluate';
+import { recordCommand } from './commands/record';
 
 type Command = (argv: string[]) => Promise<number>;
 

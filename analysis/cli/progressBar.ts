@@ -18,7 +18,9 @@ export function progressLine(stream: NodeJS.WriteStream = process.stderr): Progr
         const width = 28;
         const filled = Math.round(f * width);
         const secs = ((Date.now() - start) / 1000).toFixed(1);
-        stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${label.padEnd(24)} ${secs}s`);
+        stream.write(
+          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(f * 100).toFixed(0).padStart(3)}% ${label.padEnd(24)} ${secs}s`,
+        );
       } else {
         const stage = label.split(' ')[0];
         if (stage !== lastLabel) stream.write(`${label}\n`);

@@ -74,6 +74,8 @@ export class Engine implements EngineApi {
   private readonly recordings = new Map<string, RecordingEntry>();
   private readonly runs = new Map<string, AbortController>();
   private readonly models = new Map<string, Promise<LoadedModel>>();
+  /** Model folders outside the scanned ones that in-process callers (the CLI) may use. */
+  private readonly extraModelDirs = new Set<string>();
   constructor(private readonly options: EngineOptions = {}) {}
 
   private get analysis(): AnalysisBackend {
@@ -108,9 +110,19 @@ export class Engine implements EngineApi {
     return { png: await readSample(p.name) };
   }
 
+  /**
+   * Lets in-process callers (the CLI's --model) use a package outside the scanned folders. Not part
+   * of EngineApi: over IPC and WebSocket only listed packages can be named.
+   */
+  allowModelDir(dir: string): void {
+    this.extraModelDirs.add(dir);
+  }
+
   /** Loads (once) a model package on a provider choice; only packages the engine lists are accepted. */
   async model(dir: string, provider: ProviderChoice): Promise<LoadedModel> {
-    const known = (await scanModelPackages(this.options.modelRoots)).find((m) => m.dir === dir);
+    const known =
+      this.extraModelDirs.has(dir) ||
+      (await scanModelPackages(this.options.modelRoots)).some((m) => m.dir === dir);
     if (!known) throw new BadInputError(`no model package at ${dir}; choose one that vlcache models lists`);
     const key = `${dir}|${provider}`;
     let loading = this.models.get(key);

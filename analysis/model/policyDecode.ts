@@ -7,6 +7,7 @@
  * A test holds the two paths to identical outputs.
  */
 import { argmax, type DecoderResult, type LayerCache, runDecoder, embedTokens } from './decoder';
+import type { KeptSets as PolicyKeptSets } from '../policies/keptSet';
 import type { LoadedModel } from './loadedModel';
 
 export type EvictionMode = 'compact' | 'keyBias';
@@ -21,7 +22,24 @@ export interface Prefill {
 }
 
 /** Kept prompt positions per layer and KV head, sorted ascending, all with the same count per layer. */
-export type KeptSets = Int32Array[][];
+export type KeptPerHead = Int32Array[][];
+
+/**
+ * The analysis core's kept sets (CSR over layer × group) as per-layer, per-KV-head lists; at layer
+ * granularity (one group) the layer's set is shared by every KV head.
+ */
+export function keptPerHead(kept: PolicyKeptSets, kvHeads: number): KeptPerHead {
+  const out: KeptPerHead = [];
+  for (let l = 0; l < kept.L; l++) {
+    const heads: Int32Array[] = [];
+    for (let g = 0; g < kvHeads; g++) {
+      const s = l * kept.groups + (kept.groups === 1 ? 0 : g);
+      heads.push(kept.indices.slice(kept.offsets[s], kept.offsets[s + 1]));
+    }
+    out.push(heads);
+  }
+  return out;
+}
 
 /** Gathers each KV head's kept rows of a [Hkv, T, D] tensor into [Hkv, k, D]. */
 function gatherRows(src: Float32Array, T: number, D: number, keptPerHead: Int32Array[]): Float32Array {
@@ -34,7 +52,7 @@ function gatherRows(src: Float32Array, T: number, D: number, keptPerHead: Int32A
   return out;
 }
 
-export function compactCache(prefill: Prefill, kept: KeptSets, headDim: number): LayerCache[] {
+export function compactCache(prefill: Prefill, kept: KeptPerHead, headDim: number): LayerCache[] {
   return prefill.cache.map((c, l) => {
     const k = kept[l][0].length;
     if (kept[l].some((s) => s.length !== k))
@@ -48,7 +66,7 @@ export function compactCache(prefill: Prefill, kept: KeptSets, headDim: number):
 }
 
 /** Per layer [Hkv, m]: 0 for kept prompt positions, −∞ for evicted ones. */
-export function evictionBias(m: number, kept: KeptSets): Float32Array[] {
+export function evictionBias(m: number, kept: KeptPerHead): Float32Array[] {
   return kept.map((heads) => {
     const bias = new Float32Array(heads.length * m).fill(Number.NEGATIVE_INFINITY);
     heads.forEach((set, g) => {
@@ -78,7 +96,7 @@ export class PolicyCache {
   static create(
     model: LoadedModel,
     prefill: Prefill,
-    kept: KeptSets | null,
+    kept: KeptPerHead | null,
     mode: EvictionMode,
   ): PolicyCache {
     if (kept === null) return new PolicyCache(model, prefill.cache, null, prefill.m);
@@ -114,7 +132,7 @@ export interface GreedyResult {
 export async function greedyUnderPolicy(
   model: LoadedModel,
   prefill: Prefill,
-  kept: KeptSets | null,
+  kept: KeptPerHead | null,
   opts: { mode: EvictionMode; maxNewTokens: number; signal?: AbortSignal },
 ): Promise<GreedyResult> {
   const { eos } = model.manifest.tokens;
@@ -137,7 +155,7 @@ export async function greedyUnderPolicy(
 export async function teacherForcedLogits(
   model: LoadedModel,
   prefill: Prefill,
-  kept: KeptSets | null,
+  kept: KeptPerHead | null,
   fullIds: number[],
   mode: EvictionMode,
 ): Promise<Float32Array | null> {
