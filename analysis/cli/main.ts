@@ -12,6 +12,18 @@ import { recordCommand } from './commands/record';
 type Command = (argv: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  record: {
+    run: recordCommand,
+    help: 'record --image IMG --prompt TEXT [--model DIR] [--provider auto|cpu|webgpu|cuda] [--max-new-tokens N] --out FILE.vlcs',
+  },
+  analyze: {
+    run: analyzeCommand,
+    help: 'analyze FILE.vlcs [--policy NAME|all] [--budget 10%|N] [--threshold P] [--json]',
+  },
+  evaluate: {
+    run: evaluateCommand,
+    help: 'evaluate FILE.vlcs --policy NAME --budget B [--model DIR] [--mode compact|keyBias]',
+  },
   serve: {
     run: serveCommand,
     help: 'serve [--port N]          browser mode on 127.0.0.1 with a per-launch token',
