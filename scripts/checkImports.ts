@@ -130,7 +130,10 @@ function checkGlobals(files: string[]): string[] {
     const sf = program.getSourceFile(file);
     if (!sf) continue;
     const visit = (n: ts.Node) => {
-      if (ts.isIdentifier(n) && !UNIVERSAL.has(n.text)) {
+      // Members (x.encode) are judged by their object: a universal global's members are fine, and a
+      // DOM or Node object is already flagged where it is named.
+      const isMember = ts.isPropertyAccessExpression(n.parent) && n.parent.name === n;
+      if (ts.isIdentifier(n) && !UNIVERSAL.has(n.text) && !isMember) {
         const sym = checker.getSymbolAtLocation(n);
         const decls = sym?.declarations ?? [];
         if (decls.length > 0 && decls.every((d) => foreign(d.getSourceFile().fileName))) {
