@@ -37,7 +37,7 @@ import {
   THRESHOLD_EDGE_COUNT,
 } from './histogramSparsity';
 import { fullKept, type KeptSets, selectKept, sinkKept } from './keptSet';
-import { attentionRecall } from './metrics/recall';
+import { attentionRecall, recallTotals } from './metrics/recall';
 import { policyHitRate, scorerHitRate, scorerModeK } from './metrics/hitRate';
 import { type LayerMetric, layerMetric } from './metrics/layerMetric';
 import { type KvDtype, type KvMemory, KV_DTYPE_BYTES, kvMemory } from './metrics/memory';
@@ -180,7 +180,7 @@ export class LiveAnalysis {
   private readonly windowSums: Record<number, Float32Array>;
   private readonly rankings = new Map<string, Ranking>();
   private readonly oracles = new Map<Granularity, Ranking>();
-  private readonly weights = new Map<Granularity, Float32Array>();
+  private readonly weights = new Map<Granularity, { w: Float32Array; totals: Float64Array }>();
   private readonly scorerHits = new Map<string, LayerMetric>();
   private readonly slots = new Map<string, PolicySlot>();
   private readonly curves = new Map<string, { key: string; curve: RecallCurve }>();
@@ -355,13 +355,15 @@ export class LiveAnalysis {
     return r;
   }
 
-  private recallWeights(granularity: Granularity): Float32Array {
-    let w = this.weights.get(granularity);
-    if (!w) {
-      w = aggregateGroups(this.stats.recallW, this.stats.dims, granularity);
-      this.weights.set(granularity, w);
+  private recallWeights(granularity: Granularity): { w: Float32Array; totals: Float64Array } {
+    let r = this.weights.get(granularity);
+    if (!r) {
+      const { L, m } = this.stats.dims;
+      const w = aggregateGroups(this.stats.recallW, this.stats.dims, granularity);
+      r = { w, totals: recallTotals(w, L, groupCount(this.stats.dims, granularity), m) };
+      this.weights.set(granularity, r);
     }
-    return w;
+    return r;
   }
 
   // ---- per-threshold values ---------------------------------------------------------------------
@@ -568,13 +570,13 @@ export class LiveAnalysis {
 
   private coreFor(plan: Plan, allocation: Allocation): Core {
     if (plan.kind === 'missing') return { kind: 'missing', w: plan.w };
-    const { H, G } = this.stats.dims;
     const kept = this.keptFor(plan, allocation);
     const g = this.p.granularity;
+    const { w, totals } = this.recallWeights(g);
     return {
       kind: 'ok',
       kept,
-      recall: attentionRecall(this.recallWeights(g), kept, H, G),
+      recall: attentionRecall(w, kept, totals),
       hitRate: policyHitRate(kept, this.oracle(g)),
     };
   }
@@ -603,12 +605,12 @@ export class LiveAnalysis {
   }
 
   private computeCurve(policy: Policy, grid: readonly number[]): RecallCurve {
-    const { L, H, G, m } = this.stats.dims;
+    const { L, m } = this.stats.dims;
     if (needsPostVision(policy) && this.tauIsZero())
       return { status: 'unavailable', policy, error: this.emptyPostVision(policy) };
     const groups = groupCount(this.stats.dims, this.p.granularity);
     if (!this.scratch || this.scratch.length < L * groups * m) this.scratch = new Int32Array(L * groups * m);
-    const weights = this.recallWeights(this.p.granularity);
+    const { w, totals } = this.recallWeights(this.p.granularity);
     const points: RecallCurvePoint[] = grid.map((basisPoints) => {
       const budget = resolveBudget(percentBudget(basisPoints), L, m);
       const allocation = this.allocateFor(policy, budget);
@@ -616,7 +618,7 @@ export class LiveAnalysis {
       if (plan.kind === 'missing') return { basisPoints, budget, recall: null, missingWindow: plan.w };
       // Kept sets of a curve point are thrown away at once, so they are built in a scratch buffer.
       const kept = plan.kind === 'full' ? null : this.keptFor(plan, allocation, this.scratch!);
-      const recall = kept ? attentionRecall(weights, kept, H, G) : layerMetric(new Float64Array(L).fill(1));
+      const recall = kept ? attentionRecall(w, kept, totals) : layerMetric(new Float64Array(L).fill(1));
       return { basisPoints, budget, recall, missingWindow: null };
     });
     return { status: 'ok', policy, points };

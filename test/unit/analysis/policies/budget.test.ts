@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { percentBudget, resolveBudget, tokenBudget } from '../../../../analysis/policies/budget';
 import { InvalidBudgetError } from '../../../../analysis/policies/errors';
+import { catchError } from './helpers/catchError';
 
 describe('integer budgets (ALGORITHMS §4.0)', () => {
   it('rounds basis points half up: T = ⌊(b·L·m + 5000)/10000⌋', () => {
@@ -73,11 +74,6 @@ describe('integer budgets (ALGORITHMS §4.0)', () => {
     [tokenBudget(Number.NaN)],
     [{ kind: 'fraction', value: 0.1 } as never],
   ])('rejects %j with InvalidBudgetError', (spec) => {
-    expect(() => resolveBudget(spec, 2, 8)).toThrow(InvalidBudgetError);
-    try {
-      resolveBudget(spec, 2, 8);
-    } catch (e) {
-      expect((e as InvalidBudgetError).code).toBe('invalid-budget');
-    }
+    expect(catchError(() => resolveBudget(spec, 2, 8), InvalidBudgetError).code).toBe('invalid-budget');
   });
 });

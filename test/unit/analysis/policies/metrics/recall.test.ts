@@ -39,8 +39,6 @@ describe('attention recall (ALGORITHMS §7)', () => {
           [0, 1],
         ],
       ]),
-      4,
-      2,
     );
     expect(r.perLayer[0]).toBeCloseTo(7 / 24, 6);
     // Layer 1 is uniform: decode rows give 1/9 and 1/10 per key, over 8/9 and 8/10 → 1/8 + 1/8 per
@@ -61,12 +59,24 @@ describe('attention recall (ALGORITHMS §7)', () => {
         for (let j = 0; j < 8; j++) toPrompt += exampleAttention(0, h, r, j);
         for (const j of keptLists[Math.floor(h / 2)]) direct += exampleAttention(0, h, r, j) / toPrompt;
       }
-    const r = attentionRecall(stats.recallW, sets(8, [keptLists, keptLists]), 4, 2);
+    const r = attentionRecall(stats.recallW, sets(8, [keptLists, keptLists]));
     expect(r.perLayer[0]).toBeCloseTo(direct / 8, 6);
   });
 
+  it('divides by the summed weights (H·G up to f32 rounding), so it never exceeds 1', () => {
+    // Weights whose f32 sum overshoots H·G = 1 slightly: a set missing a zero-weight key still has
+    // recall ≤ 1, and the full set has exactly 1.
+    const w = Float32Array.from([0.1, 0.2, 0.3, 0.4000001, 0]);
+    const part = attentionRecall(w, sets(5, [[[0, 1, 2, 3]]]));
+    expect(part.perLayer[0]).toBeLessThanOrEqual(1);
+    expect(part.perLayer[0]).toBeCloseTo(1, 6);
+    expect(attentionRecall(w, sets(5, [[[1, 3]]])).perLayer[0]).toBeCloseTo(0.6 / 1.0000001, 6);
+    // No decode row sees a prompt key (all weights 0): nothing to lose.
+    expect(attentionRecall(new Float32Array(5), sets(5, [[[0]]])).perLayer[0]).toBe(1);
+  });
+
   it('is exactly 1 when a layer keeps every prompt key', () => {
-    const r = attentionRecall(stats.recallW, fullKept(2, 2, 8), 4, 2);
+    const r = attentionRecall(stats.recallW, fullKept(2, 2, 8));
     expect(Array.from(r.perLayer)).toEqual([1, 1]);
     expect(r.overall).toBe(1);
   });
@@ -74,7 +84,7 @@ describe('attention recall (ALGORITHMS §7)', () => {
   it('shares one set over all heads at layer granularity', () => {
     // The same lists for both KV heads at kvHead granularity give the same recall.
     const w = aggregateGroups(stats.recallW, stats.dims, 'layer');
-    const layer = attentionRecall(w, sets(8, [[[1, 4]], [[0, 1]]]), 4, 2);
+    const layer = attentionRecall(w, sets(8, [[[1, 4]], [[0, 1]]]));
     const kv = attentionRecall(
       stats.recallW,
       sets(8, [
@@ -87,8 +97,6 @@ describe('attention recall (ALGORITHMS §7)', () => {
           [0, 1],
         ],
       ]),
-      4,
-      2,
     );
     expect(layer.perLayer[0]).toBeCloseTo(kv.perLayer[0], 6);
     // KV 0: 7/12 + 7/12; KV 1: (2/9 + 1/4) · 2 → (7/6 + 17/18) / 8 = (38/18) / 8 = 19/72.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EmptyPostVisionError } from '../../../../../analysis/policies/errors';
 import { postVisionScore } from '../../../../../analysis/policies/scorers/postVision';
+import { catchError } from '../helpers/catchError';
 import { exampleStats } from '../helpers/example';
 import { expectClose } from '../helpers/expectClose';
 
@@ -32,16 +33,8 @@ describe('postVision scorer (VL-Cache)', () => {
 
   it('raises EmptyPostVisionError when no text follows the image (τ = 0), never NaN', () => {
     const stats = exampleStats(8);
-    expect(() => postVisionScore(stats)).toThrow(EmptyPostVisionError);
-    try {
-      postVisionScore(stats);
-    } catch (e) {
-      expect((e as EmptyPostVisionError).code).toBe('empty-post-vision');
-      expect((e as EmptyPostVisionError).details).toEqual({
-        user: 'postVision scorer',
-        m: 8,
-        postVisionStart: 8,
-      });
-    }
+    const e = catchError(() => postVisionScore(stats), EmptyPostVisionError);
+    expect(e.code).toBe('empty-post-vision');
+    expect(e.details).toEqual({ user: 'postVision scorer', m: 8, postVisionStart: 8 });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MissingWindowSumsError } from '../../../../../analysis/policies/errors';
 import { observationWindow, windowScore } from '../../../../../analysis/policies/scorers/window';
+import { catchError } from '../helpers/catchError';
 import { makeStats } from '../helpers/stats';
 import { expectClose } from '../helpers/expectClose';
 
@@ -55,11 +56,8 @@ describe('window scorer (SnapKV)', () => {
   });
 
   it('raises MissingWindowSumsError for a w without sums', () => {
-    expect(() => windowScore(stats, { w: 5, k: 3, pool: 'avg' })).toThrow(MissingWindowSumsError);
-    try {
-      windowScore(stats, { w: 5, k: 3, pool: 'avg' });
-    } catch (e) {
-      expect((e as MissingWindowSumsError).details).toEqual({ w: 5 });
-    }
+    const e = catchError(() => windowScore(stats, { w: 5, k: 3, pool: 'avg' }), MissingWindowSumsError);
+    expect(e.code).toBe('missing-window-sums');
+    expect(e.details).toEqual({ w: 5 });
   });
 });
