@@ -144,7 +144,9 @@ export function writeSafetensors(
  * Parses and validates the header; tensor data are views into `bytes`. Throws SafetensorsError naming
  * the tensor for any bad dtype, shape, offset, gap, overlap or size.
  */
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+export function readSafetensors(input: Uint8Array): SafetensorsFile {
+  // A plain Uint8Array view, so tensor views behave the same when given a Node Buffer.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (bytes.length < 8)
     throw new SafetensorsError(`file of ${bytes.length} bytes is shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -257,7 +259,8 @@ function parseEntry(name: string, value: unknown, dataLength: number) {
  * bytes). Copying gives the array its own aligned buffer, whatever the tensor's offset in the file.
  */
 export function tensorArray(t: TensorEntry) {
-  const buf = t.data.slice().buffer;
+  // The constructor always copies; `slice` would not on a Node Buffer, whose slice is a view.
+  const buf = new Uint8Array(t.data).buffer;
   switch (t.dtype) {
     case 'BOOL':
     case 'U8':

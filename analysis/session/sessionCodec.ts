@@ -181,7 +181,10 @@ function readJson(bytes: Uint8Array, entry: string): unknown {
 }
 
 /** A Recording, its parameters and timeline from the bytes of a `.vlcs` file. */
-export function decodeSession(bytes: Uint8Array): DecodedSession {
+export function decodeSession(input: Uint8Array): DecodedSession {
+  // A plain Uint8Array view over the same memory: a Node Buffer's `slice` and `subarray` differ from
+  // Uint8Array's, and entries are views into these bytes.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const index = readZipIndex(bytes, SESSION_LIMITS);
   for (const name of SESSION_LIMITS.entries.keys())
     if (!index.has(name))

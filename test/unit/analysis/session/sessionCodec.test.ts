@@ -95,6 +95,16 @@ describe('encodeSession / decodeSession round trip', () => {
     expect(back.queries[0]).toEqual(f16ToF32Array(f32ToF16Array(rec.queries[0])));
   });
 
+  it('reads from a Node Buffer and from a view at an odd offset', () => {
+    const rec = syntheticRecording({ seed: 14 });
+    const bytes = encode(rec);
+    expect(decodeSession(Buffer.from(bytes)).recording).toStrictEqual(rec);
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    expect(decodeSession(Buffer.from(shifted.buffer, 3, bytes.length)).recording).toStrictEqual(rec);
+    expect(decodeSession(shifted.subarray(3)).recording).toStrictEqual(rec);
+  });
+
   it('is deterministic: the same recording gives the same bytes', () => {
     expect(encode(syntheticRecording({ seed: 4 }))).toEqual(encode(syntheticRecording({ seed: 4 })));
   });
