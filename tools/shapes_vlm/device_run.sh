@@ -9,7 +9,7 @@ MODE=${1:-full}; STEPS=${2:-6000}; MINUTES=${3:-7}; BATCH=${4:-256}; COMPILE=${5
 OUT=${OUT:-.scratch/out}
 RUN=.scratch/run
 mkdir -p "$OUT" "$RUN"
-CHECK=3000; ORT_S=100
+CHECK=3000; ORT_S=70
 if [ "$MODE" = smoke ]; then CHECK=300; ORT_S=15; fi
 
 collect() {
