@@ -264,7 +264,8 @@ export class LiveAnalysis {
     const pk = JSON.stringify(policy);
     const key = [
       pk,
-      this.dependencyKey(policy),
+      this.allocationParamKey(policy),
+      this.keptDependencyKey(policy),
       gridBasisPoints.join(','),
       this.windowSizes().join(','),
     ].join('|');
@@ -409,23 +410,28 @@ export class LiveAnalysis {
     return { budget: this.budgetCache, L, m, windowFraction: this.p.windowFraction };
   }
 
-  /** The parameters besides the budget that a policy's allocation and kept sets depend on. */
-  private dependencyKey(policy: Policy): string {
+  /**
+   * The parameters besides the allocation that a policy's kept sets depend on: granularity, the
+   * window fraction when a recent-fraction rule reads it, nSink when the position scorer does.
+   */
+  private keptDependencyKey(policy: Policy): string {
     const parts: (string | number)[] = [this.p.granularity];
-    const a: AllocatorSpec = policy.allocator;
-    if (a.id === 'sparsityAware') parts.push(`a${this.p.pAlloc}`);
-    const usesFraction = policy.window.recent === 'fraction' || (a.id === 'pyramid' && a.w === undefined);
-    if (usesFraction) parts.push(`f${this.p.windowFraction}`);
+    if (policy.window.recent === 'fraction') parts.push(`f${this.p.windowFraction}`);
     if (policy.scorer?.id === 'position' && policy.scorer.nSink === undefined) parts.push(`s${this.p.nSink}`);
     return parts.join(',');
   }
 
-  private allocationKey(policy: Policy): string {
+  /** The parameters besides the budget that an allocator reads (pAlloc; PyramidKV's default w). */
+  private allocationParamKey(policy: Policy): string {
     const a = policy.allocator;
-    let key = `${this.budgetCache.total}`;
-    if (a.id === 'sparsityAware') key += `|a${this.p.pAlloc}`;
-    if (a.id === 'pyramid' && a.w === undefined) key += `|f${this.p.windowFraction}`;
+    let key = '';
+    if (a.id === 'sparsityAware') key += `a${this.p.pAlloc}`;
+    if (a.id === 'pyramid' && a.w === undefined) key += `f${this.p.windowFraction}`;
     return key;
+  }
+
+  private allocationKey(policy: Policy): string {
+    return `${this.budgetCache.total}|${this.allocationParamKey(policy)}`;
   }
 
   private allocateFor(policy: Policy, budget: ResolvedBudget): Allocation {
@@ -484,7 +490,7 @@ export class LiveAnalysis {
     const plan = this.plan(policy, allocation);
     const coreKey = [
       slot.allocVersion,
-      this.dependencyKey(policy),
+      this.keptDependencyKey(policy),
       plan.kind === 'ranked'
         ? scorerKey(plan.scorer)
         : plan.kind === 'missing'

@@ -28,7 +28,7 @@ export interface Allocation {
   k: Int32Array;
   /** Σ k_l — equal to `target` except for `full` and sparsityAware's non-renormalising options. */
   total: number;
-  /** T, the integer total asked for. */
+  /** The total this allocator aims at: T, or L·m for `full` (which ignores the budget). */
   target: number;
   /**
    * The window the allocator defines: PyramidKV's w (used by window rules `recent: 'allocator'` and
@@ -82,7 +82,7 @@ function sum(k: Int32Array): number {
 
 export function allocate(spec: AllocatorSpec, input: AllocationInput): Allocation {
   const { budget, L, m } = input;
-  const target = budget.total;
+  const target = spec.id === 'full' ? L * m : budget.total;
   const window = allocatorWindow(spec, input);
   const windowForced = spec.id === 'sparsityAware' && spec.mode === 'windowOutside';
   const result = (k: Int32Array, uniformFallback = false): Allocation => ({
