@@ -230,3 +230,37 @@ describe('readSafetensors', () => {
     expectError(() => readSafetensors(handMade(header, twoData())), pattern, tensor);
   });
 });
+
+/**
+ * Written by the reference implementation (Python `safetensors.numpy`, numpy 2.5, on the GPU machine):
+ * save({"a": arange(6, f32).reshape(2, 3), "b": [1.5, -2, 65504] f16, "c": [[7]] i64,
+ * "d": [1, 2, 255] u8, "e": [4e9] u32, "f": [-5] i32, "z": zeros((0, 3), f32)}, metadata={"k": "v"}).
+ * It orders tensors by alignment, not by name, and gives the empty one the offset of the next.
+ */
+const REFERENCE_FILE =
+  'oAEAAAAAAAB7Il9fbWV0YWRhdGFfXyI6eyJrIjoidiJ9LCJjIjp7ImR0eXBlIjoiSTY0Iiwic2hhcGUiOlsxLDFdLCJkYXRh' +
+  'X29mZnNldHMiOlswLDhdfSwiYSI6eyJkdHlwZSI6IkYzMiIsInNoYXBlIjpbMiwzXSwiZGF0YV9vZmZzZXRzIjpbOCwzMl19' +
+  'LCJ6Ijp7ImR0eXBlIjoiRjMyIiwic2hhcGUiOlswLDNdLCJkYXRhX29mZnNldHMiOlszMiwzMl19LCJlIjp7ImR0eXBlIjoi' +
+  'VTMyIiwic2hhcGUiOlsxXSwiZGF0YV9vZmZzZXRzIjpbMzIsMzZdfSwiZiI6eyJkdHlwZSI6IkkzMiIsInNoYXBlIjpbMV0s' +
+  'ImRhdGFfb2Zmc2V0cyI6WzM2LDQwXX0sImIiOnsiZHR5cGUiOiJGMTYiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOls0' +
+  'MCw0Nl19LCJkIjp7ImR0eXBlIjoiVTgiLCJzaGFwZSI6WzNdLCJkYXRhX29mZnNldHMiOls0Niw0OV19fSAgIAcAAAAAAAAA' +
+  'AAAAAAAAgD8AAABAAABAQAAAgEAAAKBAAChr7vv///8APgDA/3sBAv8=';
+
+describe('interoperability', () => {
+  it('reads a file written by the reference implementation', () => {
+    const file = readSafetensors(new Uint8Array(Buffer.from(REFERENCE_FILE, 'base64')));
+    expect(file.metadata).toEqual({ k: 'v' });
+    const got = Object.fromEntries(
+      [...file.tensors].map(([k, t]) => [k, [t.dtype, t.shape, tensorArray(t)]]),
+    );
+    expect(got).toEqual({
+      a: ['F32', [2, 3], new Float32Array([0, 1, 2, 3, 4, 5])],
+      b: ['F16', [3], new Uint16Array([0x3e00, 0xc000, 0x7bff])],
+      c: ['I64', [1, 1], new BigInt64Array([7n])],
+      d: ['U8', [3], new Uint8Array([1, 2, 255])],
+      e: ['U32', [1], new Uint32Array([4_000_000_000])],
+      f: ['I32', [1], new Int32Array([-5])],
+      z: ['F32', [0, 3], new Float32Array(0)],
+    });
+  });
+});
