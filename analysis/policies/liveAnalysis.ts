@@ -24,7 +24,7 @@
  * same result object, so views memoised by reference skip it.
  */
 import { ROW_SETS, type RowSet, type Stats } from '../attention/stats';
-import { type Allocation, type AllocatorSpec, allocate, allocatorWindow } from './allocators/allocator';
+import { type Allocation, allocate, allocatorWindow } from './allocators/allocator';
 import { postVisionDensity } from './allocators/sparsityAware';
 import { type BudgetSpec, percentBudget, type ResolvedBudget, resolveBudget, validateBudget } from './budget';
 import { BUDGET_GRID_BP } from './budgetGrid';
