@@ -176,6 +176,11 @@ export class Engine implements EngineApi {
     return id;
   }
 
+  /** Forgets a recording and its prefill, so long-running callers (eval sweeps) do not keep every one. */
+  dropRecording(id: string): void {
+    this.recordings.delete(id);
+  }
+
   entry(id: string): RecordingEntry {
     const e = this.recordings.get(id);
     if (!e) throw new UnknownRecordingError(id);
