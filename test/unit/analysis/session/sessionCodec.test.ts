@@ -1,5 +1,6 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import type { AnalysisBackend } from '../../../../analysis/engine/analysisBackend';
 import { SessionFormatError } from '../../../../analysis/session/errors';
 import { f16ToF32Array, f32ToF16Array } from '../../../../analysis/session/float16';
 import {
@@ -7,9 +8,8 @@ import {
   type TensorInput,
   writeSafetensors,
 } from '../../../../analysis/session/safetensors';
-import { decodeSession, encodeSession } from '../../../../analysis/session/sessionCodec';
+import { decodeSession, encodeSession, SESSION_LIMITS } from '../../../../analysis/session/sessionCodec';
 import { readZipIndex } from '../../../../analysis/session/zipArchive';
-import { SESSION_LIMITS } from '../../../../analysis/session/sessionCodec';
 import { syntheticRecording } from '../../../helpers/syntheticRecording';
 
 const params = { pView: 0.01, budget: { kind: 'percent', value: 10 }, policies: ['vlCache', 'h2o'] };
@@ -69,6 +69,13 @@ function expectCode(fn: () => unknown, code: string, pattern?: RegExp): SessionF
 }
 
 describe('encodeSession / decodeSession round trip', () => {
+  it("fit the engine's analysis-backend seam as they are", () => {
+    // A compile-time check as much as a runtime one: tsc fails if the signatures drift apart.
+    const seam: Pick<AnalysisBackend, 'encodeSession' | 'decodeSession'> = { encodeSession, decodeSession };
+    const out = seam.decodeSession(seam.encodeSession(syntheticRecording(), { params: {}, timeline: [] }));
+    expect(out.timeline).toEqual([]);
+  });
+
   it('gives back an equal recording, parameters and timeline (f16 queries and keys exactly)', () => {
     const rec = syntheticRecording({ seed: 11 });
     const out = decodeSession(encodeSession(rec, { params, timeline }));
