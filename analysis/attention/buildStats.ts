@@ -51,7 +51,8 @@ export function addLayerStats(stats: Stats, layer: number, tensors: LayerTensors
   const K = tensors.keys;
 
   const acc = new LayerAccumulator(stats, layer);
-  const { sets, sums, recall, counts, cellMax } = acc;
+  const { sets, sums, recall, counts } = acc;
+  const cellMax = acc.cellMax!;
   const R = stats.overviewSize;
   const blockOf = overviewBlockOf(n, R);
   const row = new Float32Array(n);

@@ -32,12 +32,16 @@ export class LayerAccumulator {
   readonly recall: Float64Array;
   /** f64 [H, ROW_GROUPS, 162] (f64 so the probe's corrections can be checked before storing as u32). */
   readonly counts: Float64Array;
-  /** f32 [H, R, R]: largest probability per overview cell; −1 while no visible entry reached it. */
-  readonly cellMax: Float32Array;
+  /**
+   * f32 [H, R, R]: largest probability per overview cell; −1 while no visible entry reached it. Null
+   * when the builder writes quantised levels into `stats.overview` itself (the probe).
+   */
+  readonly cellMax: Float32Array | null;
 
   constructor(
     readonly stats: Stats,
     readonly layer: number,
+    options: { cellMax?: boolean } = {},
   ) {
     const { H, Hkv, m, G } = stats.dims;
     const R = stats.overviewSize;
@@ -48,7 +52,7 @@ export class LayerAccumulator {
     this.sums = this.sets.map(() => new Float64Array(Hkv * m));
     this.recall = new Float64Array(Hkv * m);
     this.counts = new Float64Array(H * ROW_GROUPS * HIST_BINS);
-    this.cellMax = new Float32Array(H * R * R).fill(-1);
+    this.cellMax = options.cellMax === false ? null : new Float32Array(H * R * R).fill(-1);
   }
 
   /** Writes this layer's fields into `stats`. */
@@ -76,10 +80,12 @@ export class LayerAccumulator {
         stats.hist[post + b] = g1;
         stats.hist[dec + b] = g2;
       }
+      const cellMax = this.cellMax;
+      if (!cellMax) continue;
       const ov = overviewOffset(dims, R, layer, h);
       const src = h * R * R;
       for (let i = 0; i < R * R; i++) {
-        const a = this.cellMax[src + i];
+        const a = cellMax[src + i];
         stats.overview[ov + i] = a < 0 ? 0 : quantizeOverview(a);
       }
     }

@@ -13,6 +13,7 @@ export const DT = {
   int32: onnx.TensorProto.DataType.INT32,
   int64: onnx.TensorProto.DataType.INT64,
   bool: onnx.TensorProto.DataType.BOOL,
+  uint8: onnx.TensorProto.DataType.UINT8,
 } as const;
 export type ElemType = (typeof DT)[keyof typeof DT];
 

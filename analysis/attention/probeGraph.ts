@@ -1,131 +1,133 @@
 /**
  * The ONNX "probe" graph (DESIGN.md §3, §5): from one chunk of a layer's queries and keys it returns
  * the aggregates that make up Stats, so a provider (CPU or WebGPU) builds statistics without ever
- * materialising more than one chunk of attention probabilities. The runner
- * (analysis/model/probeRunner.ts) cuts a layer into chunks (`planProbeChunks`): whole KV groups of
- * query heads × a block of query rows aligned to overview pixel rows × the keys those rows can see
- * (causal: none past the last row; sliding window: none before the first row's window), so a chunk
- * holds at most `maxEntries` logits and the upper causal triangle is mostly skipped.
+ * materialising more than one chunk of attention probabilities. `ProbeLayerAssembler` (probePlan.ts)
+ * cuts a layer into chunks — whole KV groups of query heads × a block of query rows aligned to
+ * overview pixel rows × the keys those rows can see (causal: none past the last row; sliding window:
+ * none before the first row's window) — so a chunk holds at most `maxEntries` logits and the upper
+ * causal triangle is mostly skipped; it builds each chunk's inputs and folds the outputs into Stats.
  *
- * Inputs: those of `probeFront`, and
- *   promptLen        i64 [1]                  m
- *   postVisionStart  i64 [1]                  v
- *   rowWeights       f32 [sets, rows]         1 where a row belongs to a column-sum row set
- *   overviewCols     i64 [colBlocks, width]   key indices (into the chunk) of each overview column
- *                                             block, padded by repeating the block's first index
- *   overviewRows     i64 [rowBlocks, width]   the same for the chunk's overview row blocks
+ * Inputs: those of `probeLogits` (queries [kvHeads, g, rows, D], keys [kvHeads, 1, keys, D], bias
+ * [rows, keys]), and
+ *   rowWeights    f32 [sets, rows]          1 where a row belongs to a column-sum row set
+ *   promptCols    f32 [keys, 1]             1 for prompt keys (j < m)
+ *   decodeFrom    i64 [1]                   first chunk row that is a decode row (rows if none)
+ *   overviewRows  i64 [rowBlocks, width]    row indices (into the chunk) of each overview pixel row,
+ *                                           padded by repeating the block's first index (max is
+ *                                           unchanged by duplicates)
+ *   overviewCols  i64 [colBlocks, width]    the same for the overview pixel columns the keys meet
+ *   rowBase       i32 [kvHeads, g, rows, 1] (mode `scatter`) (head·3 + row group)·162, row groups
+ *                                           being [0, v), [v, m), [m, n)
+ *   histogramInit i32 [heads·3·162]         (mode `scatter`) zeros
  *
  * Outputs:
- *   columnSums  f32 [heads, sets + 1, keys]   Σ_r rowWeights[s, r]·A_h[r, k]; the last set is the recall
- *                                             weight sum Σ_{r ≥ m} A_h[r, k] / Σ_{j<m} A_h[r, j]
- *   histogram   i32 [heads·3·162]             counts per (head, row group, bin); row groups are
- *                                             [0, v), [v, m), [m, n). Invisible entries land in bin 0 of
- *                                             their row's group: the runner subtracts their number,
- *                                             known from geometry, which saves a masking pass here
- *   overview    f32 [heads, rowBlocks, colBlocks]  maximum probability per overview cell
+ *   columnSums  f32 [kvHeads, sets + 1, keys]  summed over each KV head's g query heads:
+ *                                              Σ_r rowWeights[s, r]·A_h[r, k]; the last set is the
+ *                                              recall weight sum Σ_{r ≥ m} A_h[r, k] / Σ_{j<m} A_h[r, j]
+ *                                              (a decode row without prompt keys adds 0)
+ *   histogram   i32 [heads·3·162]          (mode `scatter`) counts per (head, row group, bin).
+ *                                          Invisible entries land in bin 0 of their row's group; the
+ *                                          assembler subtracts their number, known from geometry,
+ *                                          which saves a masking pass here
+ *   bins        u8 [kvHeads, g, rows, keys] (mode `bins`) the bin of every entry, counted by the
+ *                                          assembler over the visible entries only
+ *   overview    u8 [kvHeads, g, colBlocks, rowBlocks]  overview level (`quantizeOverview`) of each
+ *                                          cell's maximum probability — transposed, see below
  *
- * Histogram bins: x = log10(A / rowmax) equals (z − zmax)/ln 10, so the graph bins d = z − zmax against
- * the edge table scaled by ln 10 (f32). A first guess ⌊20x + 161⌋ is corrected by comparing d with the
- * table's lower and upper bound of that bin, so the bin is decided by comparison with the table, as
- * ALGORITHMS §2 asks; f32 rounding can move only values within ~1e-6 of an edge (§9 allows 1e-5).
+ * Histogram bins: x = log10(A / rowmax) equals (z − zmax)/ln 10 exactly, so the graph takes x from the
+ * logits (no log of a rounded probability) and the bin as ⌊20x + 161⌋ clipped to [0, 161] in f32 —
+ * the index of the last edge e_i = −8 + i/20 that is ≤ x, plus one. The TypeScript builder is the
+ * definition (binary search over the f64 edge table, ALGORITHMS §2); this evaluation agrees with it
+ * except for x within a few 1e-7 of an edge, inside the 1e-5 that §9 allows between implementations.
+ * (A comparison against a gathered f32 edge table was tried: its two per-entry Gathers cost 60 % of
+ * the graph on CPU and decide nothing more exactly, the f32 table being itself rounded.)
  */
-import { type AttentionSpec, HIST_BINS } from './stats';
-import { EDGES, EDGE_COUNT } from './histogramGrid';
+import type { AttentionSpec } from './stats';
+import { EDGE_COUNT } from './histogramGrid';
 import { DT, OnnxGraph } from './onnxGraph';
-import { probeFront } from './probeAttention';
-import { ROW_GROUPS } from './layerAccumulator';
+import { probeLogits } from './probeAttention';
 
-/** Output names, shared with the runner. */
-export const PROBE_OUTPUTS = ['columnSums', 'histogram', 'overview'] as const;
+/**
+ * How the graph returns histograms: `bins` outputs each entry's bin (u8 [heads, rows, keys]) and the
+ * caller counts the visible ones — the CPU default, where the bins are already in host memory and
+ * the graph sheds its int32 index tensors; `scatter` counts in the graph with a scatter-add, so a
+ * GPU sends back 3·162 numbers per head instead of one byte per logit.
+ */
+export type ProbeHistogramMode = 'bins' | 'scatter';
 
-export function buildProbeGraph(spec: AttentionSpec): Uint8Array {
+export function buildProbeGraph(spec: AttentionSpec, histogram: ProbeHistogramMode = 'scatter'): Uint8Array {
   const g = new OnnxGraph('vlcache_probe');
-  const { zMasked, queryPos, keyPos, queryShape } = probeFront(g, spec);
-  const promptLen = g.input('promptLen', DT.int64, [1]);
-  const postVisionStart = g.input('postVisionStart', DT.int64, [1]);
+  const group = spec.heads / spec.kvHeads;
+  const z = probeLogits(g, spec);
   const rowWeights = g.input('rowWeights', DT.float, ['sets', 'rows']);
-  const overviewCols = g.input('overviewCols', DT.int64, ['colBlocks', 'colWidth']);
+  const promptCols = g.input('promptCols', DT.float, ['keys', 1]);
+  const decodeFrom = g.input('decodeFrom', DT.int64, [1]);
   const overviewRows = g.input('overviewRows', DT.int64, ['rowBlocks', 'rowWidth']);
+  const overviewCols = g.input('overviewCols', DT.int64, ['colBlocks', 'colWidth']);
   const i64 = (v: number[]) => g.constI64(v, [v.length]);
   const f32 = (v: number) => g.constF32([v], []);
 
-  // Softmax with the row maximum subtracted; d is kept for the histogram.
-  const zmax = g.op('ReduceMax', [zMasked], { axes: { ints: [-1] }, keepdims: { int: 1 } });
-  const d = g.op('Sub', [zMasked, zmax]);
-  const e = g.op('Exp', [d]);
-  const sum = g.op('ReduceSum', [e, i64([-1])], { keepdims: { int: 1 } });
-  const A = g.op('Div', [e, sum]);
+  // ORT's fused Softmax for the probabilities; the row maximum separately, for the histogram.
+  const A = g.op('Softmax', [z], { axis: { int: -1 } }); // [Hkv_c, g, R, keys]
+  const zmax = g.op('ReduceMax', [z], { axes: { ints: [-1] }, keepdims: { int: 1 } });
 
-  // Column sums: the shared row sets plus the per-head recall weights as one batched MatMul over A.
-  const promptCol = g.op('Cast', [g.op('Less', [keyPos, promptLen])], { to: { int: DT.float } });
-  const P = g.op('MatMul', [A, g.op('Transpose', [promptCol])]); // [Hc, R, 1]: prompt mass per row
-  const isDecode = g.op('Cast', [g.op('GreaterOrEqual', [queryPos, promptLen])], { to: { int: DT.float } });
-  const hasPrompt = g.op('Greater', [P, f32(0)]);
-  const recallRow = g.op('Where', [
-    hasPrompt,
-    g.op('Div', [isDecode, g.op('Where', [hasPrompt, P, f32(1)])]),
+  // Column sums of the shared row sets: [S, R] × [Hkv_c, g, R, keys] broadcasts over heads.
+  const shared = g.op('MatMul', [rowWeights, A]);
+  // Recall weights from the chunk's decode rows only (usually a few rows): each row's prompt mass
+  // P = Σ_{j<m} A[r, j], then Σ_r A[r, ·] / P. A row with P = 0 has A = 0 on every prompt key, so
+  // dividing it by 1 instead adds the required 0 to every prompt column.
+  const decodeA = g.op('Slice', [A, decodeFrom, i64([2 ** 62]), i64([2])]); // [Hkv_c, g, G_c, keys]
+  const P = g.op('MatMul', [decodeA, promptCols]); // [Hkv_c, g, G_c, 1]
+  const invP = g.op('Reciprocal', [g.op('Where', [g.op('Greater', [P, f32(0)]), P, f32(1)])]);
+  const recall = g.op('MatMul', [g.op('Transpose', [invP], { perm: { ints: [0, 1, 3, 2] } }), decodeA]);
+  const sums = g.op('Concat', [shared, recall], { axis: { int: 2 } }); // [Hkv_c, g, S + 1, keys]
+  g.op('ReduceSum', [sums, i64([1])], { keepdims: { int: 0 } }, 'columnSums');
+  g.output('columnSums', DT.float, ['kvHeads', 'setsPlusRecall', 'keys']);
+
+  // Histogram bin per entry: x = d / ln 10 with d = z − zmax, bin = ⌊20x + 161⌋ clipped to [0, 161]
+  // (invisible entries, d = −∞, clip to 0). Cast truncates, which is the floor on these non-negative
+  // values; the upper clip 161.5 keeps x ≥ 0 in bin 161.
+  const d = g.op('Sub', [z, zmax]);
+  const t = g.op('Clip', [
+    g.op('Add', [g.op('Mul', [d, f32(20 / Math.LN10)]), f32(EDGE_COUNT)]),
     f32(0),
+    f32(161.5),
   ]);
-  const recallT = g.op('Transpose', [recallRow], { perm: { ints: [0, 2, 1] } }); // [Hc, 1, R]
-  const heads = g.op('Slice', [queryShape, i64([0]), i64([1])]);
-  const shared = g.op('Expand', [
-    g.op('Unsqueeze', [rowWeights, i64([0])]),
-    g.op('Concat', [heads, i64([1, 1])], { axis: { int: 0 } }),
-  ]);
-  const weights = g.op('Concat', [shared, recallT], { axis: { int: 1 } });
-  g.op('MatMul', [weights, A], {}, 'columnSums');
-  g.output('columnSums', DT.float, ['heads', 'setsPlusRecall', 'keys']);
+  if (histogram === 'bins') {
+    g.op('Cast', [t], { to: { int: DT.uint8 } }, 'bins');
+    g.output('bins', DT.uint8, ['kvHeads', group, 'rows', 'keys']);
+  } else {
+    const rowBase = g.input('rowBase', DT.int32, ['kvHeads', group, 'rows', 1]);
+    const init = g.input('histogramInit', DT.int32, ['histSize']);
+    const flat = g.op('Reshape', [
+      g.op('Add', [g.op('Cast', [t], { to: { int: DT.int32 } }), rowBase]),
+      i64([-1]),
+    ]);
+    const ones = g.op('Expand', [g.constI32([1], [1]), g.op('Shape', [flat])]);
+    g.op(
+      'ScatterElements',
+      [init, flat, ones],
+      { axis: { int: 0 }, reduction: { string: 'add' } },
+      'histogram',
+    );
+    g.output('histogram', DT.int32, ['histSize']);
+  }
 
-  // Histogram bin per entry, in d = ln(10)·x space.
-  const lower = new Float32Array(HIST_BINS);
-  const upper = new Float32Array(HIST_BINS);
-  lower[0] = Number.NEGATIVE_INFINITY;
-  for (let i = 1; i < HIST_BINS; i++) lower[i] = EDGES[i - 1] * Math.LN10;
-  for (let i = 0; i < EDGE_COUNT; i++) upper[i] = EDGES[i] * Math.LN10;
-  upper[HIST_BINS - 1] = Number.POSITIVE_INFINITY;
-  const guessF = g.op('Floor', [g.op('Add', [g.op('Mul', [d, f32(20 / Math.LN10)]), f32(EDGE_COUNT)])]);
-  // Invisible entries have d = −∞ and clip to bin 0.
-  const guess = g.op('Cast', [g.op('Clip', [guessF, f32(0), f32(HIST_BINS - 1)])], { to: { int: DT.int32 } });
-  const lo = g.op('Gather', [g.constF32(lower, [HIST_BINS]), guess]);
-  const hi = g.op('Gather', [g.constF32(upper, [HIST_BINS]), guess]);
-  const down = g.op('Cast', [g.op('Less', [d, lo])], { to: { int: DT.int32 } });
-  const up = g.op('Cast', [g.op('GreaterOrEqual', [d, hi])], { to: { int: DT.int32 } });
-  const bin = g.op('Add', [g.op('Sub', [guess, down]), up]);
-
-  // Flat index (head·3 + group)·162 + bin; groups from v and m.
-  const toI32 = (x: string) => g.op('Cast', [x], { to: { int: DT.int32 } });
-  const group = g.op('Add', [
-    toI32(g.op('GreaterOrEqual', [queryPos, postVisionStart])),
-    toI32(g.op('GreaterOrEqual', [queryPos, promptLen])),
-  ]); // [R, 1]
-  const headIdx = g.op('Reshape', [
-    g.op('Range', [g.constI32([0], []), toI32(g.op('Squeeze', [heads, i64([0])])), g.constI32([1], [])]),
-    i64([-1, 1, 1]),
-  ]);
-  const base = g.op('Mul', [
-    g.op('Add', [g.op('Mul', [headIdx, g.constI32([ROW_GROUPS], [])]), group]),
-    g.constI32([HIST_BINS], []),
-  ]); // [Hc, R, 1]
-  const flat = g.op('Reshape', [g.op('Add', [bin, base]), i64([-1])]);
-  const ones = g.op('ConstantOfShape', [g.op('Shape', [flat])], {
-    value: { scalar: { type: 'int32', value: 1 } },
-  });
-  const histSize = g.op('Mul', [heads, i64([ROW_GROUPS * HIST_BINS])]);
-  const zeros = g.op('ConstantOfShape', [histSize], { value: { scalar: { type: 'int32', value: 0 } } });
-  g.op(
-    'ScatterElements',
-    [zeros, flat, ones],
-    { axis: { int: 0 }, reduction: { string: 'add' } },
-    'histogram',
-  );
-  g.output('histogram', DT.int32, ['histSize']);
-
-  // Overview: max over each column block, then over each row block.
-  const cols = g.op('Gather', [A, overviewCols], { axis: { int: 2 } }); // [Hc, R, Cb, w]
-  const colMax = g.op('ReduceMax', [cols], { axes: { ints: [3] }, keepdims: { int: 0 } });
-  const rows = g.op('Gather', [colMax, overviewRows], { axis: { int: 1 } }); // [Hc, Rb, w, Cb]
-  g.op('ReduceMax', [rows], { axes: { ints: [2] }, keepdims: { int: 0 } }, 'overview');
-  g.output('overview', DT.float, ['heads', 'rowBlocks', 'colBlocks']);
+  // Overview: max over each pixel row first — a Gather along the rows copies whole rows, which is
+  // cheap — then over each pixel column of the (block-size times smaller) transposed result, again
+  // gathering whole rows (a Gather along the last axis moves single floats, ~10× slower). The output
+  // stays transposed ([.., colBlocks, rowBlocks]): the assembler reads it either way.
+  const rows = g.op('Gather', [A, overviewRows], { axis: { int: 2 } }); // [Hkv_c, g, Rb, w, keys]
+  const rowMax = g.op('ReduceMax', [rows], { axes: { ints: [3] }, keepdims: { int: 0 } });
+  const byKey = g.op('Transpose', [rowMax], { perm: { ints: [0, 1, 3, 2] } }); // [Hkv_c, g, keys, Rb]
+  const cols = g.op('Gather', [byKey, overviewCols], { axis: { int: 2 } }); // [Hkv_c, g, Cb, w, Rb]
+  const cellMax = g.op('ReduceMax', [cols], { axes: { ints: [3] }, keepdims: { int: 0 } });
+  // Quantised here, on the small tensor, as `quantizeOverview` does:
+  // level = 1 + round(254·(clamp(log10 a, −8, 0) + 8)/8), rounding half up (+0.5, then truncate).
+  const y = g.op('Add', [g.op('Mul', [g.op('Log', [cellMax]), f32(254 / (8 * Math.LN10))]), f32(254)]);
+  const level = g.op('Add', [g.op('Clip', [y, f32(0), f32(254)]), f32(1.5)]);
+  g.op('Cast', [level], { to: { int: DT.uint8 } }, 'overview');
+  g.output('overview', DT.uint8, ['kvHeads', group, 'colBlocks', 'rowBlocks']);
 
   return g.encode('vlcache-probe');
 }

@@ -13,10 +13,16 @@ import { slidingWindowOf } from './statsLayout';
 import { firstVisibleKey } from './attentionRow';
 import { LayerAccumulator, ROW_GROUPS, rowGroupOf } from './layerAccumulator';
 import { overviewBlockOf, overviewBlockStarts, overviewHasData } from './overviewMap';
+import { overviewOffset } from './statsIndex';
+import { visibilityBias } from './probeAttention';
+import type { ProbeHistogramMode } from './probeGraph';
 import { InvalidLayoutError, ShapeError } from './errors';
 
-/** Default chunk size in logits (2^22 ≈ 4.2 M: ~0.4 GB of intermediates on CPU). */
-export const DEFAULT_MAX_ENTRIES = 1 << 22;
+/**
+ * Default chunk size in logits: 2^19 keeps each f32 intermediate at 2 MB, inside the CPU's caches
+ * (measured on the bundled-model scale: 2^17–2^20 within 10 % of each other, 2^22 2–3× slower).
+ */
+export const DEFAULT_MAX_ENTRIES = 1 << 19;
 
 export interface ProbeChunk {
   /** Query heads [h0, h1): whole KV groups. */
@@ -37,13 +43,18 @@ export interface ProbeChunk {
 
 export type ProbeFeed =
   | { type: 'float32'; data: Float32Array; dims: number[] }
+  | { type: 'int32'; data: Int32Array; dims: number[] }
   | { type: 'int64'; data: BigInt64Array; dims: number[] };
 
-/** The outputs of the probe graph for one chunk (names as in `PROBE_OUTPUTS`). */
+/** The outputs of the probe graph for one chunk (names as in probeGraph.ts). */
 export interface ProbeChunkOutputs {
   columnSums: Float32Array;
-  histogram: Int32Array;
-  overview: Float32Array;
+  /** u8 [heads, rowBlocks, colBlocks]: overview levels. */
+  overview: Uint8Array;
+  /** Histogram mode `scatter`: i32 [heads·3·162]. */
+  histogram?: Int32Array;
+  /** Histogram mode `bins`: u8 [heads, rows, keys]. */
+  bins?: Uint8Array;
 }
 
 /** Collects one layer's probe outputs chunk by chunk and writes them into Stats. */
@@ -56,17 +67,21 @@ export class ProbeLayerAssembler {
   private readonly blockOf: Int32Array;
   private readonly hasData: Uint8Array;
 
+  readonly histogram: ProbeHistogramMode;
+
   constructor(
     readonly stats: Stats,
     readonly layer: number,
-    maxEntries = DEFAULT_MAX_ENTRIES,
+    options: { maxEntries?: number; histogram?: ProbeHistogramMode } = {},
   ) {
+    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.histogram = options.histogram ?? 'scatter';
     if (!(maxEntries >= 1))
       throw new InvalidLayoutError(`maxEntries ${maxEntries} must be ≥ 1`, { maxEntries });
     const { m, G } = stats.dims;
     this.n = m + G;
     this.window = slidingWindowOf(stats.spec, layer);
-    this.acc = new LayerAccumulator(stats, layer);
+    this.acc = new LayerAccumulator(stats, layer, { cellMax: false });
     const R = stats.overviewSize;
     this.blockStarts = overviewBlockStarts(this.n, R);
     this.blockOf = overviewBlockOf(this.n, R);
@@ -124,7 +139,7 @@ export class ProbeLayerAssembler {
     return chunks;
   }
 
-  /** The probe graph's inputs for one chunk. */
+  /** The probe graph's inputs for one chunk (names and layouts as in probeGraph.ts). */
   feeds(tensors: LayerTensors, c: ProbeChunk): Record<string, ProbeFeed> {
     const { spec, dims } = this.stats;
     const n = this.n;
@@ -135,35 +150,56 @@ export class ProbeLayerAssembler {
     const keys = c.k1 - c.k0;
     const heads = c.h1 - c.h0;
     const kvHeads = heads / gs;
-    const queries = sliceRows(tensors.queries, c.h0, heads, n, c.r0, c.r1, D);
-    const keyBlock = sliceRows(tensors.keys, c.h0 / gs, kvHeads, n, c.k0, c.k1, D);
-    const queryPos = new BigInt64Array(rows);
-    for (let r = 0; r < rows; r++) queryPos[r] = BigInt(c.r0 + r);
-    const keyPos = new BigInt64Array(keys);
-    for (let k = 0; k < keys; k++) keyPos[k] = BigInt(c.k0 + k);
+    const firstVisible = (q: number) => firstVisibleKey(q, this.window);
+    const promptCols = new Float32Array(keys);
+    promptCols.fill(1, 0, Math.max(0, Math.min(m, c.k1) - c.k0));
     const sets = this.acc.sets;
     const rowWeights = new Float32Array(sets.length * rows);
     sets.forEach((set, i) => {
-      for (let q = Math.max(set.start, c.r0); q < Math.min(set.end, c.r1); q++)
-        rowWeights[i * rows + q - c.r0] = 1;
+      const lo = Math.max(set.start, c.r0) - c.r0;
+      const hi = Math.min(set.end, c.r1) - c.r0;
+      if (lo < hi) rowWeights.fill(1, i * rows + lo, i * rows + hi);
     });
-    return {
-      queries: { type: 'float32', data: queries, dims: [heads, rows, D] },
-      keys: { type: 'float32', data: keyBlock, dims: [kvHeads, keys, D] },
-      queryPos: { type: 'int64', data: queryPos, dims: [rows, 1] },
-      keyPos: { type: 'int64', data: keyPos, dims: [1, keys] },
-      // Without a sliding window any W ≥ n admits every earlier key.
-      window: { type: 'int64', data: BigInt64Array.of(BigInt(this.window ?? n)), dims: [1] },
-      promptLen: { type: 'int64', data: BigInt64Array.of(BigInt(m)), dims: [1] },
-      postVisionStart: {
-        type: 'int64',
-        data: BigInt64Array.of(BigInt(this.stats.postVisionStart)),
-        dims: [1],
+    const feeds: Record<string, ProbeFeed> = {
+      queries: {
+        type: 'float32',
+        data: sliceRows(tensors.queries, c.h0, heads, n, c.r0, c.r1, D),
+        dims: [kvHeads, gs, rows, D],
+      },
+      keys: {
+        type: 'float32',
+        data: sliceRows(tensors.keys, c.h0 / gs, kvHeads, n, c.k0, c.k1, D),
+        dims: [kvHeads, 1, keys, D],
+      },
+      bias: {
+        type: 'float32',
+        data: visibilityBias(c.r0, c.r1, c.k0, c.k1, firstVisible),
+        dims: [rows, keys],
       },
       rowWeights: { type: 'float32', data: rowWeights, dims: [sets.length, rows] },
-      overviewCols: this.blockIndex(c.cb0, c.cb1, c.k0, c.k1),
+      promptCols: { type: 'float32', data: promptCols, dims: [keys, 1] },
+      decodeFrom: {
+        type: 'int64',
+        data: BigInt64Array.of(BigInt(Math.min(rows, Math.max(0, m - c.r0)))),
+        dims: [1],
+      },
       overviewRows: this.blockIndex(c.rb0, c.rb1, c.r0, c.r1),
+      overviewCols: this.blockIndex(c.cb0, c.cb1, c.k0, c.k1),
     };
+    if (this.histogram === 'scatter') {
+      const v = this.stats.postVisionStart;
+      const rowBase = new Int32Array(heads * rows);
+      for (let hi = 0; hi < heads; hi++)
+        for (let r = 0; r < rows; r++)
+          rowBase[hi * rows + r] = (hi * ROW_GROUPS + rowGroupOf(c.r0 + r, v, m)) * HIST_BINS;
+      feeds.rowBase = { type: 'int32', data: rowBase, dims: [kvHeads, gs, rows, 1] };
+      feeds.histogramInit = {
+        type: 'int32',
+        data: new Int32Array(heads * ROW_GROUPS * HIST_BINS),
+        dims: [heads * ROW_GROUPS * HIST_BINS],
+      };
+    }
+    return feeds;
   }
 
   /**
@@ -196,34 +232,50 @@ export class ProbeLayerAssembler {
     const S = this.acc.sets.length;
     const rb = c.rb1 - c.rb0;
     const cb = c.cb1 - c.cb0;
-    check('columnSums', out.columnSums.length, heads * (S + 1) * keys);
-    check('histogram', out.histogram.length, heads * ROW_GROUPS * HIST_BINS);
+    check('columnSums', out.columnSums.length, (heads / gs) * (S + 1) * keys);
     check('overview', out.overview.length, heads * rb * cb);
-    const { sums, recall, counts, cellMax } = this.acc;
+    const { histogram, bins } = out;
+    if (bins) check('bins', bins.length, heads * (c.r1 - c.r0) * keys);
+    else if (histogram) check('histogram', histogram.length, heads * ROW_GROUPS * HIST_BINS);
+    else throw new ShapeError('probe output histogram or bins', heads * ROW_GROUPS * HIST_BINS, 0);
+    const { sums, recall, counts } = this.acc;
+    const { overview } = this.stats;
     const jEnd = Math.min(c.k1, m);
-    for (let hi = 0; hi < heads; hi++) {
-      const h = c.h0 + hi;
-      const vOff = Math.floor(h / gs) * m;
-      for (let s = 0; s <= S; s++) {
+    // The recall set is an empty product (garbage on some providers) when the chunk has no decode row.
+    const sets = c.r1 > m ? S + 1 : S;
+    for (let gi = 0; gi < heads / gs; gi++) {
+      const vOff = (c.h0 / gs + gi) * m;
+      for (let s = 0; s < sets; s++) {
         const dst = s < S ? sums[s] : recall;
-        const src = (hi * (S + 1) + s) * keys - c.k0;
+        const src = (gi * (S + 1) + s) * keys - c.k0;
         for (let j = c.k0; j < jEnd; j++) dst[vOff + j] += out.columnSums[src + j];
       }
+    }
+    for (let hi = 0; hi < heads; hi++) {
+      const h = c.h0 + hi;
       const cOff = h * ROW_GROUPS * HIST_BINS;
-      const hOff = hi * ROW_GROUPS * HIST_BINS;
-      for (let i = 0; i < ROW_GROUPS * HIST_BINS; i++) counts[cOff + i] += out.histogram[hOff + i];
-      // The graph binned the chunk's invisible entries into bin 0 of their row's group: take them out.
-      for (let q = c.r0; q < c.r1; q++) {
-        const visible = q + 1 - firstVisibleKey(q, this.window);
-        counts[cOff + rowGroupOf(q, v, m) * HIST_BINS] -= keys - visible;
+      if (bins) {
+        for (let q = c.r0; q < c.r1; q++) {
+          const grp = cOff + rowGroupOf(q, v, m) * HIST_BINS;
+          const row = (hi * (c.r1 - c.r0) + q - c.r0) * keys - c.k0;
+          for (let j = firstVisibleKey(q, this.window); j <= q; j++) counts[grp + bins[row + j]]++;
+        }
+      } else if (histogram) {
+        const hOff = hi * ROW_GROUPS * HIST_BINS;
+        for (let i = 0; i < ROW_GROUPS * HIST_BINS; i++) counts[cOff + i] += histogram[hOff + i];
+        // The graph binned the chunk's invisible entries into bin 0 of their row's group: take them out.
+        for (let q = c.r0; q < c.r1; q++) {
+          const visible = q + 1 - firstVisibleKey(q, this.window);
+          counts[cOff + rowGroupOf(q, v, m) * HIST_BINS] -= keys - visible;
+        }
       }
-      for (let i = 0; i < rb; i++) {
-        for (let k = 0; k < cb; k++) {
+      // Every cell lies in one chunk (row chunks follow pixel rows; its visible keys are all here), so
+      // its level is final; cells with no visible entry stay 0, "no data". The output is [cb, rb].
+      const ov = overviewOffset(this.stats.dims, R, this.layer, h);
+      for (let k = 0; k < cb; k++) {
+        for (let i = 0; i < rb; i++) {
           const cell = (c.rb0 + i) * R + c.cb0 + k;
-          if (!this.hasData[cell]) continue;
-          const a = out.overview[(hi * rb + i) * cb + k];
-          const at = h * R * R + cell;
-          if (a > cellMax[at]) cellMax[at] = a;
+          if (this.hasData[cell]) overview[ov + cell] = out.overview[(hi * cb + k) * rb + i];
         }
       }
     }

@@ -20,11 +20,13 @@ import {
   positionsOf,
   type ProbeChunkOutputs,
   type ProbeFeed,
+  type ProbeHistogramMode,
   ProbeLayerAssembler,
   type Stats,
   type StatsLayout,
   slidingWindowOf,
   vectorOffset,
+  visibilityBias,
   windowSumSet,
 } from '../attention/index';
 import { VlcacheError } from '../engine/errors';
@@ -47,12 +49,17 @@ export class ProbeProviderUnavailableError extends VlcacheError {
 export interface ProbeRunnerOptions {
   provider: ProbeProvider;
   /**
-   * Largest chunk in logits (heads × rows × keys). Defaults: 2^22 on CPU (~0.4 GB of intermediates),
+   * Largest chunk in logits (heads × rows × keys). Defaults: 2^19 on CPU (cache-sized intermediates),
    * 2^25 on WebGPU, where fewer, larger dispatches keep the device busy.
    */
   maxEntries?: number;
   /** CPU threads for ORT's intra-op pool (ORT's default: one per core). */
   intraOpNumThreads?: number;
+  /**
+   * How histograms come back (see `ProbeHistogramMode`). Default: `bins` on CPU (counted here, faster
+   * than ORT's scatter), `scatter` on GPU providers (counted on the device, 486 numbers per head back).
+   */
+  histogram?: ProbeHistogramMode;
 }
 
 export interface ProbeBuildOptions {
@@ -72,6 +79,7 @@ export class ProbeRunner {
     readonly spec: AttentionSpec,
     readonly provider: ProbeProvider,
     readonly maxEntries: number,
+    readonly histogram: ProbeHistogramMode,
     private readonly sessionOptions: ort.InferenceSession.SessionOptions,
     private readonly probe: ort.InferenceSession,
   ) {}
@@ -82,10 +90,11 @@ export class ProbeRunner {
       graphOptimizationLevel: 'all',
       ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
     };
-    const probe = await createSession(buildProbeGraph(spec), options.provider, sessionOptions);
-    const maxEntries =
-      options.maxEntries ?? (options.provider === 'cpu' ? DEFAULT_MAX_ENTRIES : DEFAULT_WEBGPU_MAX_ENTRIES);
-    return new ProbeRunner(spec, options.provider, maxEntries, sessionOptions, probe);
+    const cpu = options.provider === 'cpu';
+    const histogram = options.histogram ?? (cpu ? 'bins' : 'scatter');
+    const probe = await createSession(buildProbeGraph(spec, histogram), options.provider, sessionOptions);
+    const maxEntries = options.maxEntries ?? (cpu ? DEFAULT_MAX_ENTRIES : DEFAULT_WEBGPU_MAX_ENTRIES);
+    return new ProbeRunner(spec, options.provider, maxEntries, histogram, sessionOptions, probe);
   }
 
   /** Every field of Stats, layer by layer (getLayer is called once per layer, in order). */
@@ -98,13 +107,18 @@ export class ProbeRunner {
     for (let l = 0; l < this.spec.layers; l++) {
       const tensors = await getLayer(l);
       positionsOf(this.spec, tensors, layout.m + layout.G);
-      const asm = new ProbeLayerAssembler(stats, l, this.maxEntries);
+      const asm = new ProbeLayerAssembler(stats, l, {
+        maxEntries: this.maxEntries,
+        histogram: this.histogram,
+      });
       for (const chunk of asm.chunks) {
         const out = await this.probe.run(toOrt(asm.feeds(tensors, chunk)));
         const outputs: ProbeChunkOutputs = {
           columnSums: out.columnSums.data as Float32Array,
-          histogram: out.histogram.data as Int32Array,
-          overview: out.overview.data as Float32Array,
+          overview: out.overview.data as Uint8Array,
+          ...(this.histogram === 'bins'
+            ? { bins: out.bins.data as Uint8Array }
+            : { histogram: out.histogram.data as Int32Array }),
         };
         asm.add(chunk, outputs);
       }
@@ -152,14 +166,16 @@ export class ProbeRunner {
           for (let i = 0; i < g1 - g0; i++)
             k.set(t.keys.subarray(((g0 + i) * n + k0) * D, ((g0 + i) * n + r1) * D), i * keys * D);
           const res = await this.columnSums.run({
-            queries: new ort.Tensor('float32', q, [heads, rows, D]),
-            keys: new ort.Tensor('float32', k, [g1 - g0, keys, D]),
-            queryPos: new ort.Tensor('int64', positions(r0, rows), [rows, 1]),
-            keyPos: new ort.Tensor('int64', positions(k0, keys), [1, keys]),
-            window: new ort.Tensor('int64', BigInt64Array.of(BigInt(W ?? n)), [1]),
+            queries: new ort.Tensor('float32', q, [g1 - g0, gs, rows, D]),
+            keys: new ort.Tensor('float32', k, [g1 - g0, 1, keys, D]),
+            bias: new ort.Tensor(
+              'float32',
+              visibilityBias(r0, r1, k0, r1, (x) => firstVisibleKey(x, W)),
+              [rows, keys],
+            ),
             rowWeights: new ort.Tensor('float32', new Float32Array(rows).fill(1), [1, rows]),
           });
-          const sums = res.columnSums.data as Float32Array; // [heads, 1, keys]
+          const sums = res.columnSums.data as Float32Array; // [kvHeads, g, 1, keys]
           const acc = new Float64Array((g1 - g0) * m);
           for (let i = 0; i < heads; i++) {
             const g = Math.floor(i / gs);
@@ -212,10 +228,4 @@ function toOrt(feeds: Record<string, ProbeFeed>): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {};
   for (const [name, f] of Object.entries(feeds)) out[name] = new ort.Tensor(f.type, f.data, f.dims);
   return out;
-}
-
-function positions(start: number, count: number): BigInt64Array {
-  const p = new BigInt64Array(count);
-  for (let i = 0; i < count; i++) p[i] = BigInt(start + i);
-  return p;
 }
