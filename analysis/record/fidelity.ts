@@ -3,7 +3,7 @@
  * and the teacher-forced KL(full ‖ policy) with top-1 agreement, from the full-cache log-softmax the
  * recorder kept (f16) and the policy's teacher-forced logits.
  */
-import { f16ToNumber } from './float16';
+import { fromF16Bits } from '../session/float16';
 
 export interface AnswerFidelity {
   /** Identical id sequences up to and including EOS. */
@@ -67,7 +67,7 @@ export function teacherForcedDivergence(
     let pmax = Number.NEGATIVE_INFINITY;
     let argP = 0;
     for (let v = 0; v < vocab; v++) {
-      logp[v] = f16ToNumber(fullLogprobs[t * vocab + v]);
+      logp[v] = fromF16Bits(fullLogprobs[t * vocab + v]);
       if (logp[v] > pmax) {
         pmax = logp[v];
         argP = v;

@@ -22,7 +22,7 @@ import type { LoadedModel } from '../model/loadedModel';
 import { slidingWindows } from '../model/manifest';
 import { renderPrompt } from '../model/prompt';
 import type { Prefill } from '../model/policyDecode';
-import { numberToF16, roundToF16 } from './float16';
+import { f16ToF32Array, f32ToF16Array, toF16Bits } from '../session/float16';
 import type { Recording, TokenInfo } from './recording';
 
 export type RunStage = 'preprocess' | 'vision' | 'prefill' | 'decode' | 'statistics';
@@ -167,15 +167,16 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
       throw new Error(`layer ${l}: cache holds ${cache[l].length} keys, expected ${n}`);
     const k = Float32Array.from(cache[l].key);
     if (qkDtype === 'f16') {
-      roundToF16(q);
-      roundToF16(k);
+      // Round to what a session stores, so statistics before and after saving are identical.
+      f16ToF32Array(f32ToF16Array(q), q);
+      f16ToF32Array(f32ToF16Array(k), k);
     }
     queries.push(q);
     keys.push(k);
   }
   const logprobs = new Uint16Array(G * vocab);
   logprobRows.forEach((row, t) => {
-    for (let v = 0; v < vocab; v++) logprobs[t * vocab + v] = numberToF16(row[v]);
+    for (let v = 0; v < vocab; v++) logprobs[t * vocab + v] = toF16Bits(row[v]);
   });
 
   progress('statistics', 0);
