@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
-import { actions, useStudio } from './stores/store';
-import { RunPanel } from './views/RunPanel';
+import { keyOutcome, SHORTCUT_HELP } from './app/shortcuts';
+import { actions, studio, useStudio } from './stores/store';
 import { AnalysisView } from './views/AnalysisView';
+import { RunPanel } from './views/run/RunPanel';
+import { SessionPanel } from './views/session/SessionPanel';
 import { VIEWS } from './views/viewCatalog';
 
 function EngineBanner() {
@@ -24,6 +26,33 @@ function EngineBanner() {
   return null;
 }
 
+function isField(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  if (!el?.tagName) return false;
+  if (el.isContentEditable) return true;
+  if (el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') return true;
+  if (el.tagName !== 'INPUT') return false;
+  // Checkboxes, radios and sliders keep the global keys (a slider handles arrows itself).
+  const type = (el as HTMLInputElement).type;
+  return !['checkbox', 'radio', 'button'].includes(type);
+}
+
+function Selection() {
+  const layer = useStudio((s) => s.params.layer);
+  const head = useStudio((s) => s.params.head);
+  const q = useStudio((s) => s.params.queryToken);
+  const policy = useStudio((s) => s.derived?.policies[0]?.label ?? s.params.policies[0] ?? '—');
+  const dims = useStudio((s) => s.recording?.dims);
+  if (!dims) return null;
+  return (
+    <span className="selection" data-testid="selection">
+      layer <b>{layer}</b>/{dims.L - 1} · head <b>{head === 'mean' ? 'mean' : head}</b>
+      {dims.Hkv < dims.H && head !== 'mean' ? ` (KV ${Math.floor(head / (dims.H / dims.Hkv))})` : ''} · query{' '}
+      <b>{q ?? '—'}</b> · policy <b>{policy}</b>
+    </span>
+  );
+}
+
 export function App() {
   const version = useStudio((s) => s.version);
   const engine = useStudio((s) => s.engine);
@@ -32,17 +61,37 @@ export function App() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || e.key.toLowerCase() !== 'z') return;
-      const target = e.target as HTMLElement | null;
-      if (target && (target.tagName === 'TEXTAREA' || target.tagName === 'INPUT')) return;
+      const s = studio.store.getState();
+      const d = s.recording?.dims;
+      const out = keyOutcome(
+        {
+          key: e.key,
+          ctrl: e.ctrlKey,
+          meta: e.metaKey,
+          shift: e.shiftKey,
+          alt: e.altKey,
+          inField: isField(e.target),
+        },
+        s.params,
+        d ? { L: d.L, H: d.H, n: d.m + d.G } : null,
+      );
+      if (!out) return;
+      // Arrow keys on a slider move the slider, not the selection.
+      if (
+        (e.key === 'ArrowLeft' || e.key === 'ArrowRight') &&
+        (e.target as HTMLInputElement)?.type === 'range'
+      )
+        return;
       e.preventDefault();
-      if (e.shiftKey) actions.redo();
-      else actions.undo();
+      if (out.kind === 'undo') actions.undo();
+      else if (out.kind === 'redo') actions.redo();
+      else actions.dispatch({ type: 'setParams', patch: out.patch });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
+  const [strip, ...grid] = VIEWS;
   return (
     <div className="app">
       <header className="app-header">
@@ -52,22 +101,44 @@ export function App() {
           {version ? ` · v${version.app} · onnxruntime ${version.onnxruntime}` : ''}
         </span>
         <div className="spacer" />
-        <button type="button" onClick={actions.undo} disabled={!canUndo} title="Undo (Ctrl+Z)">
+        <Selection />
+        <button
+          type="button"
+          onClick={actions.undo}
+          disabled={!canUndo}
+          title="Undo (Ctrl+Z)"
+          data-testid="undo"
+        >
           Undo
         </button>
-        <button type="button" onClick={actions.redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+        <button
+          type="button"
+          onClick={actions.redo}
+          disabled={!canRedo}
+          title="Redo (Ctrl+Shift+Z)"
+          data-testid="redo"
+        >
           Redo
         </button>
+        <span className="shortcuts" title={SHORTCUT_HELP.map(([k, v]) => `${k}: ${v}`).join('\n')}>
+          ⌨
+        </span>
       </header>
       <EngineBanner />
       <main className="layout">
         <aside className="sidebar">
           <RunPanel />
+          <SessionPanel />
         </aside>
         <div className="views">
-          {VIEWS.map((v) => (
-            <AnalysisView key={v.id} view={v} />
-          ))}
+          <div className="strip-row">
+            <AnalysisView view={strip} />
+          </div>
+          <div className="view-grid">
+            {grid.map((v) => (
+              <AnalysisView key={v.id} view={v} />
+            ))}
+          </div>
         </div>
       </main>
     </div>

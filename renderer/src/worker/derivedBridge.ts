@@ -218,3 +218,15 @@ export function policyAvailable(ref: string | Policy, tau: number): boolean {
     return false;
   }
 }
+
+let active: DerivedBridge | null = null;
+
+/** The bridge the app runs with (set at boot), for components that start evaluations. */
+export function setActiveBridge(b: DerivedBridge | null): void {
+  active = b;
+}
+
+export function evaluatePolicy(policy: string): Promise<void> {
+  if (!active) return Promise.reject(new Error('the analysis worker is not running'));
+  return active.evaluate(policy);
+}

@@ -2,7 +2,7 @@
  * Colours shared by every view: modalities (Okabe–Ito, as the CSS variables), kept/evicted states,
  * policies (stable per id, so a policy keeps its colour in every chart), and the heatmap colour map.
  */
-import { interpolateInferno, schemeTableau10 } from 'd3';
+import { interpolateInferno, rgb, schemeTableau10 } from 'd3';
 import { PRESET_IDS } from '../../../../analysis/policies/registry';
 import type { Modality } from './tokenSpans';
 
@@ -46,12 +46,9 @@ export function policyColour(id: string, customIds: readonly string[] = []): str
 export function heatmapLut(): Uint8ClampedArray {
   const lut = new Uint8ClampedArray(256 * 4);
   for (let i = 0; i < 256; i++) {
-    // Inferno reversed onto white-ish low values would hide the causal mask; use it as is from 0.05
-    // so that the lowest value stays distinguishable from "no data" (drawn in the background grey).
-    const c = interpolateInferno(0.04 + (0.96 * i) / 255);
-    const m = c.match(/\d+/g);
-    const [r, g, b] = m ? m.map(Number) : [0, 0, 0];
-    lut.set([r, g, b, 255], i * 4);
+    // Inferno from 0.04: its darkest end stays distinguishable from the light grey of "no data".
+    const c = rgb(interpolateInferno(0.04 + (0.96 * i) / 255));
+    lut.set([c.r, c.g, c.b, 255], i * 4);
   }
   return lut;
 }
