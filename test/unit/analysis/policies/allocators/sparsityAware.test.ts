@@ -50,6 +50,9 @@ describe('sparsityAware allocator options', () => {
     expect(ks(d(0.25, 0.75), 8, 8, 'paper-literal' as never)).toEqual([2, 6]);
     // d = [.01, .99]: β_0 = .01 → k_0 = max(1, ⌊.08⌋) = 1; β_1 = .99 → ⌊7.92⌋ = 7.
     expect(ks(d(0.01, 0.99), 8, 8, 'paper-literal' as never)).toEqual([1, 7]);
+    // The 1 % floor: m = 1000, d = [.001, 1], T = 200 → α = .1; β_0 = .001/1.001·.1·2 ≈ .0002 →
+    // clipped to .01 → k_0 = ⌊10⌋ = 10 (unclipped it would be max(1, 0) = 1).
+    expect(ks(d(0.001, 1), 200, 1000, 'paper-literal' as never)[0]).toBe(10);
     // d = [.1, .9], T = 12 → α = .75: β_1 = 1.35 → 1 → 8; β_0 = .15 → ⌊1.2⌋ = 1. Total 9, not 12.
     expect(ks(d(0.1, 0.9), 12, 8, 'paper-literal' as never)).toEqual([1, 8]);
   });
@@ -61,6 +64,9 @@ describe('sparsityAware allocator options', () => {
     expect(a.window).toBe(5);
     expect(Array.from(a.k)).toEqual([27, 72]);
     // d = [.01, .99]: β_0 = .009 → ⌊.9⌋ = 0 → max(1, 0) + 5 = 6.
+    // The .9 % floor: m = 1000, d = [.001, 1], T = 200 → window ⌊200/20⌋ = 10; β_0 ≈ .00018 → .009
+    // → ⌊9⌋ + 10 = 19.
+    expect(ks(d(0.001, 1), 200, 1000, 'windowOutside' as never)[0]).toBe(19);
     expect(ks(d(0.01, 0.99), 100, 100, 'windowOutside' as never)[0]).toBe(6);
   });
 });
