@@ -7,6 +7,7 @@ import { modelsCommand, providersCommand, versionCommand } from './commands/info
 import { serveCommand } from './commands/serve';
 import { analyzeCommand } from './commands/analyze';
 import { evaluateCommand } from './commands/evaluate';
+import { evalCommand } from './commands/eval';
 import { recordCommand } from './commands/record';
 
 type Command = (argv: string[]) => Promise<number>;
@@ -23,6 +24,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   evaluate: {
     run: evaluateCommand,
     help: 'evaluate FILE.vlcs --policy NAME --budget B [--model DIR] [--mode compact|keyBias]',
+  },
+  eval: {
+    run: evalCommand,
+    help: 'eval [--model DIR] [--set DIR] [--policies all|a,b] [--budgets 1,5,10,…] [--limit N] [--workers N] --out results.json [--csv FILE]',
   },
   serve: {
     run: serveCommand,
