@@ -15,10 +15,14 @@ describe('attentionRow (ALGORITHMS §1)', () => {
     // Row 3 of head 0: w = 4, 1, 1, 2 over W_3 = 8 → 0.5, 0.125, 0.125, 0.25.
     const r = attentionRow(spec, t, 0, 0, 3);
     expect(r.start).toBe(0);
-    [0.5, 0.125, 0.125, 0.25].forEach((p, j) => close(r.values[j], p));
+    [0.5, 0.125, 0.125, 0.25].forEach((p, j) => {
+      close(r.values[j], p);
+    });
     // Row 9 of head 3: u² = 1,1,4,1,1,1,4,1,9,1 over 24.
     const r3 = attentionRow(spec, t, 0, 3, 9);
-    [1, 1, 4, 1, 1, 1, 4, 1, 9, 1].forEach((u2, j) => close(r3.values[j], u2 / 24));
+    [1, 1, 4, 1, 1, 1, 4, 1, 9, 1].forEach((u2, j) => {
+      close(r3.values[j], u2 / 24);
+    });
     for (let h = 0; h < 4; h++)
       for (let q = 0; q < n; q++) {
         const row = attentionRow(spec, t, 0, h, q);
@@ -30,7 +34,9 @@ describe('attentionRow (ALGORITHMS §1)', () => {
   it('uses KV head ⌊h/g⌋ for grouped-query heads', () => {
     // Heads 0 and 1 share KV head 0 (w); heads 2 and 3 share KV head 1 (u): head 2's row 2 is u/U_2.
     const r = attentionRow(spec, t, 0, 2, 2);
-    [0.25, 0.25, 0.5].forEach((p, j) => close(r.values[j], p));
+    [0.25, 0.25, 0.5].forEach((p, j) => {
+      close(r.values[j], p);
+    });
   });
 
   it('restricts keys to the sliding window q − W < j ≤ q', () => {
@@ -42,10 +48,14 @@ describe('attentionRow (ALGORITHMS §1)', () => {
     const r = attentionRow(s, t, 0, 0, 5);
     expect(r.start).toBe(3);
     expect(r.values.length).toBe(3);
-    [0.5, 0.25, 0.25].forEach((p, j) => close(r.values[j], p));
+    [0.5, 0.25, 0.25].forEach((p, j) => {
+      close(r.values[j], p);
+    });
     // Row 1 sees keys 0..1: 4/5, 1/5.
     const r1 = attentionRow(s, t, 0, 0, 1);
-    [0.8, 0.2].forEach((p, j) => close(r1.values[j], p));
+    [0.8, 0.2].forEach((p, j) => {
+      close(r1.values[j], p);
+    });
   });
 
   it('applies the softcap before the softmax', () => {
@@ -54,13 +64,17 @@ describe('attentionRow (ALGORITHMS §1)', () => {
     const r = attentionRow(s, t, 0, 0, 3);
     const e = [Math.exp(15 / 17), 1, 1, Math.exp(3 / 5)];
     const sum = e.reduce((a, b) => a + b);
-    e.forEach((x, j) => close(r.values[j], x / sum));
+    e.forEach((x, j) => {
+      close(r.values[j], x / sum);
+    });
   });
 
   it('applies the scale s to the logits', () => {
     // s = 2 squares the weights: row 3 of head 0 → 16, 1, 1, 4 over 22.
     const r = attentionRow(handSpec({ scale: 2 }), t, 0, 0, 3);
-    [16, 1, 1, 4].forEach((w, j) => close(r.values[j], w / 22));
+    [16, 1, 1, 4].forEach((w, j) => {
+      close(r.values[j], w / 22);
+    });
   });
 
   it('stays finite for logits far beyond exp range (max subtraction) and underflows to exact zeros', () => {

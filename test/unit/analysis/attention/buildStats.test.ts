@@ -10,7 +10,9 @@ const close = (a: number, b: number) =>
   expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(b));
 const closeAll = (actual: ArrayLike<number>, expected: number[]) => {
   expect(actual.length).toBe(expected.length);
-  expected.forEach((e, i) => close(actual[i], e));
+  expected.forEach((e, i) => {
+    close(actual[i], e);
+  });
 };
 const vec = (s: Float32Array, stats: Stats, g: number) =>
   s.subarray(vectorOffset(stats.dims, 0, g), vectorOffset(stats.dims, 0, g) + m);
