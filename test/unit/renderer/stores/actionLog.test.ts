@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS } from '../../../renderer/src/stores/paramsSlice';
-import { createStudioStore } from '../../../renderer/src/stores/store';
+import { DEFAULT_PARAMS } from '../../../../renderer/src/stores/paramsSlice';
+import { createStudioStore } from '../../../../renderer/src/stores/store';
 
 describe('action log', () => {
   it('applies, undoes and redoes parameter changes exactly', () => {
@@ -47,6 +47,57 @@ describe('action log', () => {
   it('does not log a change that changes nothing', () => {
     const { store, actions } = createStudioStore();
     actions.dispatch({ type: 'setParams', patch: { layer: 0 } });
+    expect(store.getState().log).toHaveLength(0);
+  });
+});
+
+describe('gestures', () => {
+  it('folds a drag into one entry that undo reverts as a whole', () => {
+    const { store, actions } = createStudioStore();
+    for (const bp of [900, 800, 700, 500])
+      actions.dispatch(
+        { type: 'setParams', patch: { budget: { kind: 'percent', basisPoints: bp } } },
+        Date.now(),
+        'g1',
+      );
+    expect(store.getState().log).toHaveLength(1);
+    expect(store.getState().params.budget).toEqual({ kind: 'percent', basisPoints: 500 });
+    actions.dispatch(
+      { type: 'setParams', patch: { budget: { kind: 'percent', basisPoints: 300 } } },
+      Date.now(),
+      'g2',
+    );
+    expect(store.getState().log).toHaveLength(2);
+    actions.undo();
+    expect(store.getState().params.budget).toEqual({ kind: 'percent', basisPoints: 500 });
+    actions.undo();
+    expect(store.getState().params.budget).toEqual(DEFAULT_PARAMS.budget);
+    actions.redo();
+    expect(store.getState().params.budget).toEqual({ kind: 'percent', basisPoints: 500 });
+  });
+
+  it('keeps linked thresholds together through a folded drag', () => {
+    const { store, actions } = createStudioStore();
+    actions.dispatch({ type: 'setParams', patch: { viewEdge: 110 } }, Date.now(), 'g');
+    actions.dispatch({ type: 'setParams', patch: { viewEdge: 100 } }, Date.now(), 'g');
+    expect(store.getState().params).toMatchObject({ viewEdge: 100, allocEdge: 100 });
+    actions.undo();
+    expect(store.getState().params).toMatchObject({ viewEdge: 120, allocEdge: 120 });
+  });
+
+  it('does not fold into an entry after an undo', () => {
+    const { store, actions } = createStudioStore();
+    actions.dispatch({ type: 'setParams', patch: { layer: 1 } }, Date.now(), 'g');
+    actions.undo();
+    actions.dispatch({ type: 'setParams', patch: { layer: 2 } }, Date.now(), 'g');
+    expect(store.getState().log).toHaveLength(1);
+    actions.undo();
+    expect(store.getState().params.layer).toBe(0);
+  });
+
+  it('treats a structurally equal object as no change', () => {
+    const { store, actions } = createStudioStore();
+    actions.dispatch({ type: 'setParams', patch: { budget: { kind: 'percent', basisPoints: 1000 } } });
     expect(store.getState().log).toHaveLength(0);
   });
 });
