@@ -106,7 +106,6 @@ export function BudgetView() {
                   data-testid={`budget-line-${l.id}`}
                 />
                 {l.points.map((p) => (
-                  // biome-ignore lint/a11y/useSemanticElements: an SVG point
                   <circle
                     key={p.layer}
                     cx={p.x}

@@ -113,7 +113,6 @@ export function RunPanel() {
       title="Run"
       help="Run a vision-language model on an image and record every layer's queries and keys (DESIGN §4)."
     >
-      {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop zone; the file input beside it is the accessible path */}
       <div
         className={`image-pick${dragging ? ' dragging' : ''}`}
         data-testid="image-drop"

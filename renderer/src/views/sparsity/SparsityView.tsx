@@ -128,7 +128,6 @@ export function SparsityView() {
                   data-testid={`sparsity-line-${ROW_SET_LABELS[s.rowSet]}`}
                 />
                 {s.points.map((p) => (
-                  // biome-ignore lint/a11y/useSemanticElements: an SVG point
                   <circle
                     key={p.layer}
                     cx={p.x}

@@ -87,7 +87,6 @@ export function TokenStrip() {
               if (it.kind === 'token') {
                 const selected = it.pos === queryToken;
                 return (
-                  // biome-ignore lint/a11y/useSemanticElements: an SVG token box, keyboard users use the layer/head keys and the map
                   <g
                     key={it.pos}
                     transform={`translate(${it.x},${it.y})`}
@@ -118,7 +117,6 @@ export function TokenStrip() {
               if (it.kind === 'imageBlock') {
                 const selected = queryToken !== null && queryToken >= it.start && queryToken < it.end;
                 return (
-                  // biome-ignore lint/a11y/useSemanticElements: an SVG block
                   <g
                     key="img"
                     transform={`translate(${it.x},${it.y})`}
@@ -150,7 +148,6 @@ export function TokenStrip() {
                 <g key="grid" transform={`translate(${it.x},${it.y})`} data-testid="patch-grid">
                   {Array.from(it.cells, (pos, i) =>
                     pos < 0 ? null : (
-                      // biome-ignore lint/a11y/useSemanticElements: an SVG patch cell
                       <rect
                         key={pos}
                         x={(i % it.cols) * it.cell}

@@ -44,12 +44,12 @@ function kept(m: number, sets: number[][][]): KeptSets {
   const k = new Int32Array(L).map((_, l) => sets[l][0].length);
   const offsets = new Int32Array(L * groups + 1);
   const flat: number[] = [];
-  sets.forEach((heads, l) =>
+  sets.forEach((heads, l) => {
     heads.forEach((s, g) => {
       flat.push(...s);
       offsets[l * groups + g + 1] = offsets[l * groups + g] + s.length;
-    }),
-  );
+    });
+  });
   return { L, groups, m, k, window: new Int32Array(L), offsets, indices: Int32Array.from(flat) };
 }
 

@@ -57,7 +57,13 @@ describe('worker client', () => {
   it('runs the newest of many submissions and skips the ones in between', async () => {
     const l = lane();
     const ran: number[] = [];
-    const job = (i: number) => () => new Promise<number>((r) => setTimeout(() => (ran.push(i), r(i)), 5));
+    const job = (i: number) => () =>
+      new Promise<number>((r) =>
+        setTimeout(() => {
+          ran.push(i);
+          r(i);
+        }, 5),
+      );
     const outcomes = await Promise.all([1, 2, 3, 4].map((i) => l.submit(job(i))));
     expect(ran).toEqual([1, 4]);
     expect(outcomes.map((o) => o.status)).toEqual(['done', 'skipped', 'skipped', 'done']);
@@ -122,7 +128,13 @@ describe('run actions', () => {
   it('runs through the engine, reports staged progress and opens the recording with its Stats', async () => {
     const progress: string[] = [];
     const listeners = new Set<(p: unknown) => void>();
-    const api = fakeEngine({ recording: rec, stepMs: 2, emit: (_e, p) => listeners.forEach((l) => l(p)) });
+    const api = fakeEngine({
+      recording: rec,
+      stepMs: 2,
+      emit: (_e, p) => {
+        for (const l of listeners) l(p);
+      },
+    });
     setEngine({
       api,
       transport: 'electron',
