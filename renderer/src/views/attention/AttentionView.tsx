@@ -304,45 +304,43 @@ export function AttentionView() {
           reset zoom
         </button>
       </div>
-      {mode === 'overview' ? (
-        <SmallMultiples />
-      ) : (
-        <>
-          <div className="map-body" ref={bodyRef}>
-            <canvas
-              ref={canvasRef}
-              data-testid="attention-canvas"
-              data-query-row={queryToken ?? ''}
-              data-source={source.kind}
-              onPointerDown={onPointerDown}
-              onPointerMove={onPointerMove}
-              onPointerUp={onPointerUp}
-              onPointerLeave={() => {
-                if (readoutRef.current) readoutRef.current.textContent = '';
-              }}
-              onDoubleClick={() => {
-                windowRef.current = fullWindow(n);
-                frames.request('attention', () => drawRef.current());
-              }}
-            />
-          </div>
-          <div className="map-footer">
-            <Legend scale={colourScale} max={source.max} />
-            <span className="muted" data-testid="attention-source">
-              {source.kind === 'exact'
-                ? `exact tiles (${TILE}×${TILE})`
-                : source.kind === 'loading'
-                  ? 'overview while exact tiles load…'
-                  : source.kind === 'failed'
-                    ? `exact tiles unavailable (${[...failedRef.current.values()][0] ?? 'engine error'}); showing the overview`
-                    : head === 'mean'
-                      ? 'overview: max over heads of the pooled maps — zoom in for the exact mean'
-                      : 'overview (max-pooled) — zoom in for exact values'}
-            </span>
-          </div>
-          <div className="readout" ref={readoutRef} data-testid="attention-readout" />
-        </>
-      )}
+      {mode === 'overview' && <SmallMultiples />}
+      {/* The map stays mounted under the overview so its canvas, zoom and tiles survive the switch. */}
+      <div className={mode === 'overview' ? 'hidden' : 'map-pane'}>
+        <div className="map-body" ref={bodyRef}>
+          <canvas
+            ref={canvasRef}
+            data-testid="attention-canvas"
+            data-query-row={queryToken ?? ''}
+            data-source={source.kind}
+            onPointerDown={onPointerDown}
+            onPointerMove={onPointerMove}
+            onPointerUp={onPointerUp}
+            onPointerLeave={() => {
+              if (readoutRef.current) readoutRef.current.textContent = '';
+            }}
+            onDoubleClick={() => {
+              windowRef.current = fullWindow(n);
+              frames.request('attention', () => drawRef.current());
+            }}
+          />
+        </div>
+        <div className="map-footer">
+          <Legend scale={colourScale} max={source.max} />
+          <span className="muted" data-testid="attention-source">
+            {source.kind === 'exact'
+              ? `exact tiles (${TILE}×${TILE})`
+              : source.kind === 'loading'
+                ? 'overview while exact tiles load…'
+                : source.kind === 'failed'
+                  ? `exact tiles unavailable (${[...failedRef.current.values()][0] ?? 'engine error'}); showing the overview`
+                  : head === 'mean'
+                    ? 'overview: max over heads of the pooled maps — zoom in for the exact mean'
+                    : 'overview (max-pooled) — zoom in for exact values'}
+          </span>
+        </div>
+        <div className="readout" ref={readoutRef} data-testid="attention-readout" />
+      </div>
     </div>
   );
 }
