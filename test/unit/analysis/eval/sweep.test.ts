@@ -147,3 +147,12 @@ describe('runSweep scheduling', () => {
     ]);
   });
 });
+
+describe('the real eval worker', () => {
+  it('starts under the TypeScript loader and stops the sweep with the reason when the model cannot load', async () => {
+    // The fixture package passes the manifest and hash checks, but its graphs do not run.
+    const err = await runSweep(options('real.json', { workerUrl: undefined, limit: 1 })).catch((e) => e);
+    expect(err).toBeInstanceOf(EvalWorkerError);
+    expect(err.message).toMatch(/eval worker failed: invalid model package .*present\.0\.key is missing/);
+  });
+});
