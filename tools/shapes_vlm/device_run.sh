@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole pipeline in one command on the GPU machine: train -> evaluate -> export -> verify.
-#   bash tools/shapes_vlm/device_run.sh MODE STEPS MINUTES BATCH COMPILE
+#   bash tools/shapes_vlm/device_run.sh MODE STEPS MINUTES BATCH COMPILE [CHECK_ITEMS ONNX_EVAL_SECONDS]
 # MODE is full or smoke (smaller check set, shorter ONNX eval). Everything lands in .scratch/run
 # and is collected into $OUT (checkpoint, ONNX files, one tar with logs, package and fixtures).
 set -uo pipefail
@@ -11,6 +11,7 @@ RUN=.scratch/run
 mkdir -p "$OUT" "$RUN"
 CHECK=3000; ORT_S=70
 if [ "$MODE" = smoke ]; then CHECK=300; ORT_S=15; fi
+CHECK=${6:-$CHECK}; ORT_S=${7:-$ORT_S}
 
 collect() {
   cp "$RUN"/ckpt_vision.pt "$RUN"/ckpt_lm.pt "$OUT"/ 2>/dev/null

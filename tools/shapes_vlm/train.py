@@ -103,8 +103,8 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=6000)
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--lr", type=float, default=1.5e-3)
-    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--lr", type=float, default=1.2e-3)
+    ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.05)
     ap.add_argument("--max-minutes", type=float, default=7.0)
     ap.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 2) - 2))
@@ -142,6 +142,7 @@ def main() -> None:
     t0 = time.time()
     t_first = None
     wait = 0.0
+    skipped = 0
     running = torch.zeros((), device=device)
     step = 0
     it = iter(loader)
@@ -161,10 +162,14 @@ def main() -> None:
             loss, _, _ = step_fn(model, batch, device, img_start)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        if torch.isfinite(grad_norm):
+            opt.step()
+            running += loss.detach()
+        else:  # an overflowing batch would turn every weight into NaN: skip its update
+            skipped += 1
+            opt.zero_grad(set_to_none=True)
         step += 1
-        running += loss.detach()
         if step == 1:
             t_first = time.time() - t0
             print(f"first step after {t_first:.1f}s", flush=True)
@@ -173,7 +178,7 @@ def main() -> None:
             mean = running.item() / a.log_every
             running.zero_()
             log["loss"].append({"step": step, "seconds": round(el, 1), "loss": round(mean, 5), "lr": lr})
-            print(f"step {step} {el:.0f}s loss {mean:.4f} lr {lr:.2e} waited-for-data {wait:.1f}s", flush=True)
+            print(f"step {step} {el:.0f}s loss {mean:.4f} lr {lr:.2e} waited-for-data {wait:.1f}s skipped {skipped}", flush=True)
         if step % a.eval_every == 0:
             acc = heldout_accuracy(model, heldout, device, img_start)
             log["heldout"].append({"step": step, "seconds": round(time.time() - t0, 1), "teacher_forced_exact": acc})
@@ -183,7 +188,7 @@ def main() -> None:
     log["heldout"].append({"step": step, "seconds": round(train_s, 1), "teacher_forced_exact": acc})
     log["summary"] = {
         "steps": step, "train_seconds": round(train_s, 1), "items_seen": step * a.batch,
-        "first_step_seconds": round(t_first or 0, 1), "data_wait_seconds": round(wait, 1),
+        "first_step_seconds": round(t_first or 0, 1), "data_wait_seconds": round(wait, 1), "skipped_nonfinite_steps": skipped,
         "gpu": torch.cuda.get_device_name(0), "torch": torch.__version__,
     }
     print(f"done: {step} steps in {train_s:.0f}s; heldout " + " ".join(f"{k} {v:.3f}" for k, v in acc.items()), flush=True)
