@@ -23,6 +23,7 @@ import {
   WINDOW_SIZES,
 } from '../../analysis/attention/index';
 import { addWindowSums } from '../../analysis/attention/addWindowSums';
+import { loadAttentionReference, referenceLayers } from '../unit/analysis/attention/referenceFixture';
 import {
   buildStatsWithProbe,
   ProbeProviderUnavailableError,
@@ -219,6 +220,35 @@ describe('probe on ORT CPU vs the TypeScript builder', () => {
       }
     } finally {
       await runner.release();
+    }
+  });
+
+  it('matches the numpy reference vectors too (ALGORITHMS §9)', async () => {
+    for (const ref of loadAttentionReference().cases) {
+      const refLayers = referenceLayers(ref);
+      const probe = await buildStatsWithProbe(ref.spec, ref.layout, (l) => refLayers[l], {
+        provider: 'cpu',
+        maxEntries: 3_000,
+      });
+      for (const k of ['postVision', 'accumulated', 'lastQuery', 'keyNorm', 'recallW', 'oracle'] as const)
+        expectFloatsAgree(`${ref.name} ${k}`, probe[k], Float32Array.from(ref[k]));
+      for (const w of WINDOW_SIZES)
+        expectFloatsAgree(
+          `${ref.name} window ${w}`,
+          probe.windowSums[w],
+          Float32Array.from(ref.windowSums[String(w)]),
+        );
+      // Bins: equal totals; cumulative counts apart only by the near-edge entries.
+      for (let i = 0; i < ref.hist.length / HIST_BINS; i++) {
+        let ca = 0;
+        let cb = 0;
+        for (let b = 0; b < HIST_BINS; b++) {
+          ca += probe.hist[i * HIST_BINS + b];
+          cb += ref.hist[i * HIST_BINS + b];
+          if (b < EDGE_COUNT) expect(Math.abs(ca - cb)).toBeLessThanOrEqual(ref.nearEdge[i * EDGE_COUNT + b]);
+        }
+        expect(ca).toBe(cb);
+      }
     }
   });
 
