@@ -32,71 +32,86 @@ export function keptSet(sets: KeptSets, l: number, g: number): Int32Array {
   return sets.indices.subarray(sets.offsets[i], sets.offsets[i + 1]);
 }
 
-/** Offsets of the sets and their index buffer — `scratch` when given (and large enough). */
-function layout(
-  k: Int32Array,
-  groups: number,
-  scratch?: Int32Array,
-): { offsets: Int32Array; indices: Int32Array } {
+/** Offsets of the sets and their index buffer. */
+function layout(k: Int32Array, groups: number): { offsets: Int32Array; indices: Int32Array } {
   const L = k.length;
   const offsets = new Int32Array(L * groups + 1);
   for (let l = 0; l < L; l++)
     for (let g = 0; g < groups; g++) offsets[l * groups + g + 1] = offsets[l * groups + g] + k[l];
-  const n = offsets[L * groups];
-  return { offsets, indices: scratch && scratch.length >= n ? scratch.subarray(0, n) : new Int32Array(n) };
+  return { offsets, indices: new Int32Array(offsets[L * groups]) };
 }
 
 /**
- * Writes the top `need` positions below `cut` (by `order`, whose inverse is `rank`) in increasing
- * order to out[at …], and returns the number written (= need). Two strategies with the same result:
- * for few positions, collect them along the ranking and sort them; for many, find the rank t at which
- * `need` eligible positions have been seen and scan the positions below `cut` in order, keeping
- * those ranked before t — O(m) with no sort.
+ * Writes the top `need` positions below `cut` (by `order`, highest first from `base`) in increasing
+ * order to out[at …]. The walk down the ranking marks them in `bits` (one bit per position, all
+ * zero on entry and on return) and skips positions ≥ cut (at most m − cut of them); reading the set
+ * bits back gives increasing order without a sort — O(need + (m − cut) + m/32).
  */
 export function selectTop(
   order: Int32Array,
-  rank: Int32Array,
   base: number,
   cut: number,
   need: number,
   out: Int32Array,
   at: number,
+  bits: Int32Array,
 ): void {
   if (need <= 0) return;
-  if (need * 24 < cut) {
-    let n = 0;
-    for (let i = base; n < need; i++) {
-      const j = order[i];
-      if (j < cut) out[at + n++] = j;
+  for (let i = base, n = 0; n < need; i++) {
+    const j = order[i];
+    if (j < cut) {
+      bits[j >>> 5] |= 1 << (j & 31);
+      n++;
     }
-    out.subarray(at, at + need).sort();
-    return;
   }
-  let t = 0;
-  for (let seen = 0; seen < need; t++) if (order[base + t] < cut) seen++;
+  const words = (cut + 31) >>> 5;
   let n = at;
-  for (let j = 0; j < cut; j++) if (rank[base + j] < t) out[n++] = j;
+  for (let w = 0; w < words; w++) {
+    let word = bits[w];
+    if (word === 0) continue;
+    bits[w] = 0;
+    const offset = w << 5;
+    while (word !== 0) {
+      const low = word & -word;
+      out[n++] = offset + 31 - Math.clz32(low);
+      word ^= low;
+    }
+  }
 }
+
+/** A zeroed bit set for `selectTop` over m positions. */
+export const positionBits = (m: number) => new Int32Array((m + 31) >>> 5);
 
 /**
  * Score-based kept sets from a ranking. `W[l]` is the effective window of layer l (already
- * min(k_l, max(w_l, w_obs))). `scratch`, when given, receives the indices (for throw-away sets such
- * as the points of a recall curve).
+ * min(k_l, max(w_l, w_obs))).
  */
-export function selectKept(ranking: Ranking, k: Int32Array, W: Int32Array, scratch?: Int32Array): KeptSets {
-  const { groups, m, order, rank } = ranking;
+export function selectKept(ranking: Ranking, k: Int32Array, W: Int32Array): KeptSets {
+  const { groups, m, order } = ranking;
   const L = k.length;
-  const { offsets, indices } = layout(k, groups, scratch);
+  const { offsets, indices } = layout(k, groups);
+  const bits = positionBits(m);
   for (let l = 0; l < L; l++) {
     const cut = m - W[l];
     const need = k[l] - W[l];
     for (let g = 0; g < groups; g++) {
       const at = offsets[l * groups + g];
-      selectTop(order, rank, (l * groups + g) * m, cut, need, indices, at);
+      selectTop(order, (l * groups + g) * m, cut, need, indices, at, bits);
       for (let j = cut, n = at + need; j < m; j++) indices[n++] = j;
     }
   }
   return { L, groups, m, k, window: W, offsets, indices };
+}
+
+/** How many of StreamingLLM's k kept positions are the most recent ones (the rest are [0, k − tail)). */
+export function sinkTail(
+  k: number,
+  recent: number,
+  nSink: number,
+  mode: 'sinksPlusRecent' | 'budgetMinusWindow',
+): number {
+  if (mode === 'budgetMinusWindow') return recent;
+  return k <= nSink ? 0 : k - nSink;
 }
 
 /**
@@ -110,13 +125,12 @@ export function sinkKept(
   groups: number,
   nSink: number,
   mode: 'sinksPlusRecent' | 'budgetMinusWindow',
-  scratch?: Int32Array,
 ): KeptSets {
   const L = k.length;
-  const { offsets, indices } = layout(k, groups, scratch);
+  const { offsets, indices } = layout(k, groups);
   const window = new Int32Array(L);
   for (let l = 0; l < L; l++) {
-    const tail = mode === 'sinksPlusRecent' ? (k[l] <= nSink ? 0 : k[l] - nSink) : recent[l];
+    const tail = sinkTail(k[l], recent[l], nSink, mode);
     window[l] = tail;
     const head = k[l] - tail;
     for (let g = 0; g < groups; g++) {

@@ -36,8 +36,8 @@ import {
   layerSparsity,
   THRESHOLD_EDGE_COUNT,
 } from './histogramSparsity';
-import { fullKept, type KeptSets, selectKept, sinkKept } from './keptSet';
-import { attentionRecall, recallTotals } from './metrics/recall';
+import { fullKept, type KeptSets, selectKept, sinkKept, sinkTail } from './keptSet';
+import { attentionRecall, prefixSums, rangeRecall, rankedRecall, recallTotals } from './metrics/recall';
 import { policyHitRate, scorerHitRate, scorerModeK } from './metrics/hitRate';
 import { type LayerMetric, layerMetric } from './metrics/layerMetric';
 import { type KvDtype, type KvMemory, KV_DTYPE_BYTES, kvMemory } from './metrics/memory';
@@ -161,6 +161,13 @@ interface PolicySlot {
   result: PolicyResult | null;
 }
 
+/** Recall weights at one granularity, their per-layer totals and their running sums by position. */
+interface RecallWeights {
+  w: Float32Array;
+  totals: Float64Array;
+  byPosition: Float64Array | null;
+}
+
 /** How a policy turns an allocation into kept sets. */
 type Plan =
   | { kind: 'full' }
@@ -180,7 +187,9 @@ export class LiveAnalysis {
   private readonly windowSums: Record<number, Float32Array>;
   private readonly rankings = new Map<string, Ranking>();
   private readonly oracles = new Map<Granularity, Ranking>();
-  private readonly weights = new Map<Granularity, { w: Float32Array; totals: Float64Array }>();
+  private readonly weights = new Map<Granularity, RecallWeights>();
+  /** Recall weights summed along each ranking's order (recall curves), keyed like `rankings`. */
+  private readonly rankPrefix = new Map<string, Float64Array>();
   private readonly scorerHits = new Map<string, LayerMetric>();
   private readonly slots = new Map<string, PolicySlot>();
   private readonly curves = new Map<string, { key: string; curve: RecallCurve }>();
@@ -190,7 +199,6 @@ export class LiveAnalysis {
     value: Float64Array | EmptyPostVisionError;
   } | null = null;
   private view: { edge: number; value: Record<RowSet, Float64Array | null> } | null = null;
-  private scratch: Int32Array | null = null;
   private current: LiveResults | null = null;
 
   constructor(stats: Stats, options: LiveAnalysisOptions) {
@@ -356,15 +364,38 @@ export class LiveAnalysis {
     return r;
   }
 
-  private recallWeights(granularity: Granularity): { w: Float32Array; totals: Float64Array } {
+  private recallWeights(granularity: Granularity): RecallWeights {
     let r = this.weights.get(granularity);
     if (!r) {
       const { L, m } = this.stats.dims;
       const w = aggregateGroups(this.stats.recallW, this.stats.dims, granularity);
-      r = { w, totals: recallTotals(w, L, groupCount(this.stats.dims, granularity), m) };
+      r = { w, totals: recallTotals(w, L, groupCount(this.stats.dims, granularity), m), byPosition: null };
       this.weights.set(granularity, r);
     }
     return r;
+  }
+
+  /** Running sums of the recall weights by position (for curves), computed on first use. */
+  private weightsByPosition(granularity: Granularity): Float64Array {
+    const r = this.recallWeights(granularity);
+    if (!r.byPosition) {
+      const { L, m } = this.stats.dims;
+      r.byPosition = prefixSums(r.w, L * groupCount(this.stats.dims, granularity), m);
+    }
+    return r.byPosition;
+  }
+
+  /** Running sums of the recall weights along a scorer's ranking (for curves). */
+  private weightsByRank(s: ResolvedScorer, granularity: Granularity): Float64Array {
+    const key = `${scorerKey(s)}|${granularity}`;
+    let p = this.rankPrefix.get(key);
+    if (!p) {
+      const { L, m } = this.stats.dims;
+      const groups = groupCount(this.stats.dims, granularity);
+      p = prefixSums(this.recallWeights(granularity).w, L * groups, m, this.ranking(s, granularity).order);
+      this.rankPrefix.set(key, p);
+    }
+    return p;
   }
 
   // ---- per-threshold values ---------------------------------------------------------------------
@@ -559,16 +590,16 @@ export class LiveAnalysis {
     return { kind: 'ranked', scorer: s, ranking: this.ranking(s, this.p.granularity), W };
   }
 
-  private keptFor(plan: Plan, allocation: Allocation, scratch?: Int32Array): KeptSets {
+  private keptFor(plan: Plan, allocation: Allocation): KeptSets {
     const { L, m } = this.stats.dims;
     const groups = groupCount(this.stats.dims, this.p.granularity);
     switch (plan.kind) {
       case 'full':
         return fullKept(L, groups, m);
       case 'sinks':
-        return sinkKept(allocation.k, plan.recent, m, groups, plan.nSink, plan.mode, scratch);
+        return sinkKept(allocation.k, plan.recent, m, groups, plan.nSink, plan.mode);
       case 'ranked':
-        return selectKept(plan.ranking, allocation.k, plan.W, scratch);
+        return selectKept(plan.ranking, allocation.k, plan.W);
       case 'missing':
         throw new Error('unreachable: no kept sets without window sums');
     }
@@ -610,21 +641,46 @@ export class LiveAnalysis {
     return r;
   }
 
+  /**
+   * Recall at each budget of the grid. The kept sets are never built: ranked policies sum the
+   * weights along the ranking (`rankedRecall`), sink policies over two ranges (`rangeRecall`).
+   */
   private computeCurve(policy: Policy, grid: readonly number[]): RecallCurve {
     const { L, m } = this.stats.dims;
     if (needsPostVision(policy) && this.tauIsZero())
       return { status: 'unavailable', policy, error: this.emptyPostVision(policy) };
-    const groups = groupCount(this.stats.dims, this.p.granularity);
-    if (!this.scratch || this.scratch.length < L * groups * m) this.scratch = new Int32Array(L * groups * m);
-    const { w, totals } = this.recallWeights(this.p.granularity);
+    const g = this.p.granularity;
+    const groups = groupCount(this.stats.dims, g);
+    const { w, totals } = this.recallWeights(g);
     const points: RecallCurvePoint[] = grid.map((basisPoints) => {
       const budget = resolveBudget(percentBudget(basisPoints), L, m);
       const allocation = this.allocateFor(policy, budget);
       const plan = this.plan(policy, allocation);
-      if (plan.kind === 'missing') return { basisPoints, budget, recall: null, missingWindow: plan.w };
-      // Kept sets of a curve point are thrown away at once, so they are built in a scratch buffer.
-      const kept = plan.kind === 'full' ? null : this.keptFor(plan, allocation, this.scratch!);
-      const recall = kept ? attentionRecall(w, kept, totals) : layerMetric(new Float64Array(L).fill(1));
+      let recall: LayerMetric;
+      switch (plan.kind) {
+        case 'missing':
+          return { basisPoints, budget, recall: null, missingWindow: plan.w };
+        case 'full':
+          recall = layerMetric(new Float64Array(L).fill(1));
+          break;
+        case 'sinks': {
+          const tail = new Int32Array(L);
+          for (let l = 0; l < L; l++)
+            tail[l] = sinkTail(allocation.k[l], plan.recent[l], plan.nSink, plan.mode);
+          recall = rangeRecall(this.weightsByPosition(g), totals, allocation.k, tail, groups, m);
+          break;
+        }
+        case 'ranked':
+          recall = rankedRecall(
+            plan.ranking,
+            w,
+            this.weightsByRank(plan.scorer, g),
+            this.weightsByPosition(g),
+            totals,
+            allocation.k,
+            plan.W,
+          );
+      }
       return { basisPoints, budget, recall, missingWindow: null };
     });
     return { status: 'ok', policy, points };

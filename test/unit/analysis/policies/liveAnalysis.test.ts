@@ -12,6 +12,7 @@ import { LiveAnalysis, type PolicyOk, type PolicyResult } from '../../../../anal
 import type { Policy } from '../../../../analysis/policies/policy';
 import { PRESET_IDS } from '../../../../analysis/policies/registry';
 import { catchError } from './helpers/catchError';
+import { expectClose } from './helpers/expectClose';
 import { EXAMPLE_DIMS, EXAMPLE_V, exampleAttention, exampleKeyNorm, exampleStats } from './helpers/example';
 import { statsFromAttention } from './helpers/stats';
 
@@ -290,10 +291,11 @@ describe('recall curves', () => {
     ]);
     expect(curve.points.at(-1)!.recall!.overall).toBe(1);
     expect(live.recallCurve('vl-cache')).toBe(curve);
-    // The 50 % point equals the policy's own recall at 50 %.
+    // The 50 % point equals the policy's own recall at 50 % (up to the order of summation).
     const at50 = live.recallCurve('vl-cache', [5000]);
     const r = ok(live.update({ budget: percentBudget(5000) }).policies[1]);
-    expect(at50.status === 'ok' && at50.points[0].recall!.perLayer).toEqual(r.recall.perLayer);
+    expect(at50.status).toBe('ok');
+    if (at50.status === 'ok') expectClose(at50.points[0].recall!.perLayer, Array.from(r.recall.perLayer), 12);
     // A threshold change recomputes the curve.
     live.update({ pView: 150 });
     expect(live.recallCurve('vl-cache')).not.toBe(curve);

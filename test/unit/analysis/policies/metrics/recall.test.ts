@@ -1,7 +1,23 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateGroups } from '../../../../../analysis/policies/granularity';
-import { fullKept, type KeptSets } from '../../../../../analysis/policies/keptSet';
-import { attentionRecall } from '../../../../../analysis/policies/metrics/recall';
+import {
+  fullKept,
+  type KeptSets,
+  selectKept,
+  sinkKept,
+  sinkTail,
+} from '../../../../../analysis/policies/keptSet';
+import {
+  attentionRecall,
+  prefixSums,
+  rangeRecall,
+  rankedRecall,
+  recallTotals,
+} from '../../../../../analysis/policies/metrics/recall';
+import { rankScores } from '../../../../../analysis/policies/ranking';
+import { expectClose } from '../helpers/expectClose';
+import { rng } from '../helpers/stats';
 import { exampleAttention, exampleStats } from '../helpers/example';
 
 /** Kept sets from explicit lists per (layer, group). */
@@ -101,5 +117,63 @@ describe('attention recall (ALGORITHMS §7)', () => {
     expect(layer.perLayer[0]).toBeCloseTo(kv.perLayer[0], 6);
     // KV 0: 7/12 + 7/12; KV 1: (2/9 + 1/4) · 2 → (7/6 + 17/18) / 8 = (38/18) / 8 = 19/72.
     expect(layer.perLayer[0]).toBeCloseTo(19 / 72, 6);
+  });
+});
+
+describe('recall without building the sets (recall curves)', () => {
+  it('rankedRecall equals attentionRecall of selectKept’s sets', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 30 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        (m, groups, seed, kSeed, wSeed) => {
+          const r = rng(seed);
+          const L = 2;
+          const scores = Float32Array.from({ length: L * groups * m }, () => Math.floor(r() * 8));
+          const w = Float32Array.from({ length: L * groups * m }, () => r());
+          const ranking = rankScores(scores, groups, m);
+          const k = Int32Array.from({ length: L }, (_, l) => 1 + ((kSeed >> (4 * l)) % m));
+          const W = Int32Array.from(k, (kl, l) => (wSeed >> (4 * l)) % (kl + 1));
+          const totals = recallTotals(w, L, groups, m);
+          const direct = attentionRecall(w, selectKept(ranking, k, W), totals);
+          const fast = rankedRecall(
+            ranking,
+            w,
+            prefixSums(w, L * groups, m, ranking.order),
+            prefixSums(w, L * groups, m),
+            totals,
+            k,
+            W,
+          );
+          expectClose(fast.perLayer, Array.from(direct.perLayer), 12);
+        },
+      ),
+    );
+  });
+
+  it('rangeRecall equals attentionRecall of StreamingLLM’s sets', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 30 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 6 }),
+        (m, seed, nSink) => {
+          const r = rng(seed);
+          const w = Float32Array.from({ length: 2 * m }, () => r());
+          const k = Int32Array.from([1 + (seed % m), m]);
+          const recent = Int32Array.from(k, (x) => Math.floor(x / 3));
+          for (const mode of ['sinksPlusRecent', 'budgetMinusWindow'] as const) {
+            const kept = sinkKept(k, recent, m, 1, nSink, mode);
+            const tail = Int32Array.from(k, (x, l) => sinkTail(x, recent[l], nSink, mode));
+            const totals = recallTotals(w, 2, 1, m);
+            const fast = rangeRecall(prefixSums(w, 2, m), totals, k, tail, 1, m);
+            expectClose(fast.perLayer, Array.from(attentionRecall(w, kept, totals).perLayer), 12);
+          }
+        },
+      ),
+    );
   });
 });
