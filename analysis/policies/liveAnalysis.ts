@@ -37,8 +37,9 @@ import {
   THRESHOLD_EDGE_COUNT,
 } from './histogramSparsity';
 import { fullKept, type KeptSets, selectKept, sinkKept, sinkTail } from './keptSet';
-import { attentionRecall, prefixSums, rangeRecall, rankedRecall, recallTotals } from './metrics/recall';
-import { policyHitRate, scorerHitRate, scorerModeK } from './metrics/hitRate';
+import { prefixSums, rangeRecall, rankedRecall, recallTotals } from './metrics/recall';
+import { scorerHitRate, scorerModeK } from './metrics/hitRate';
+import { keptMetrics } from './metrics/keptMetrics';
 import { type LayerMetric, layerMetric } from './metrics/layerMetric';
 import { type KvDtype, type KvMemory, KV_DTYPE_BYTES, kvMemory } from './metrics/memory';
 import { needsPostVision, type Policy } from './policy';
@@ -610,12 +611,7 @@ export class LiveAnalysis {
     const kept = this.keptFor(plan, allocation);
     const g = this.p.granularity;
     const { w, totals } = this.recallWeights(g);
-    return {
-      kind: 'ok',
-      kept,
-      recall: attentionRecall(w, kept, totals),
-      hitRate: policyHitRate(kept, this.oracle(g)),
-    };
+    return { kind: 'ok', kept, ...keptMetrics(kept, w, totals, this.oracle(g)) };
   }
 
   private scorerModeKey(policy: Policy, allocation: Allocation): string {

@@ -29,7 +29,7 @@ export function policyHitRate(kept: KeptSets, oracle: Ranking): LayerMetric {
     for (let g = 0; g < groups; g++) {
       const base = (l * groups + g) * m;
       for (let i = offsets[l * groups + g], e = offsets[l * groups + g + 1]; i < e; i++)
-        if (oracle.rank[base + indices[i]] < k) hits++;
+        hits += (oracle.rank[base + indices[i]] - k) >>> 31; // 1 iff rank < k, without a branch
     }
     perLayer[l] = hits / (k * groups);
   }
@@ -43,7 +43,7 @@ export function scorerHitRate(scorer: Ranking, oracle: Ranking, k: number, L: nu
     let hits = 0;
     for (let g = 0; g < groups; g++) {
       const base = (l * groups + g) * m;
-      for (let i = 0; i < k; i++) if (oracle.rank[base + scorer.order[base + i]] < k) hits++;
+      for (let i = 0; i < k; i++) hits += (oracle.rank[base + scorer.order[base + i]] - k) >>> 31;
     }
     perLayer[l] = hits / (k * groups);
   }

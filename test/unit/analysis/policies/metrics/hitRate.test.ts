@@ -1,9 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aggregateGroups } from '../../../../../analysis/policies/granularity';
 import { keptSet, selectKept } from '../../../../../analysis/policies/keptSet';
 import { policyHitRate, scorerHitRate, scorerModeK } from '../../../../../analysis/policies/metrics/hitRate';
 import { rankScores } from '../../../../../analysis/policies/ranking';
+import { keptMetrics } from '../../../../../analysis/policies/metrics/keptMetrics';
+import { attentionRecall, recallTotals } from '../../../../../analysis/policies/metrics/recall';
 import { postVisionScore } from '../../../../../analysis/policies/scorers/postVision';
+import { rng } from '../helpers/stats';
 import { exampleStats } from '../helpers/example';
 
 // Oracle = decode row 8 of layer 0. KV 0 (heads 0, 1 with peaks .2 at 4 and 1): o = .3 at keys 1 and
@@ -60,5 +64,43 @@ describe('CacheHitRate, scorer mode', () => {
     expect(r.perLayer[0]).toBe(0);
     // k = 4: scores {3, 4, 1, 6} vs oracle {0, 1, 3, 4} → 3/4.
     expect(scorerHitRate(rankScores(postVisionScore(stats, 'layer'), 1, 8), o, 4, 2).perLayer[0]).toBe(0.75);
+  });
+});
+
+describe('recall and hit rate in one pass', () => {
+  it('equals attentionRecall and policyHitRate', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 25 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.nat(),
+        (m, groups, seed) => {
+          const r = rng(seed);
+          const n = 3 * groups * m;
+          const ranking = rankScores(
+            Float32Array.from({ length: n }, () => r()),
+            groups,
+            m,
+          );
+          const oracleRanking = rankScores(
+            Float32Array.from({ length: n }, () => Math.floor(r() * 4)),
+            groups,
+            m,
+          );
+          const w = Float32Array.from({ length: n }, () => r());
+          const k = Int32Array.from({ length: 3 }, () => 1 + Math.floor(r() * m));
+          const W = Int32Array.from(k, (x) => Math.floor(r() * (x + 1)));
+          const kept = selectKept(ranking, k, W);
+          const totals = recallTotals(w, 3, groups, m);
+          const both = keptMetrics(kept, w, totals, oracleRanking);
+          expect(Array.from(both.recall.perLayer)).toEqual(
+            Array.from(attentionRecall(w, kept, totals).perLayer),
+          );
+          expect(Array.from(both.hitRate.perLayer)).toEqual(
+            Array.from(policyHitRate(kept, oracleRanking).perLayer),
+          );
+        },
+      ),
+    );
   });
 });
