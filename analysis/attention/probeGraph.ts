@@ -12,10 +12,10 @@
  *   rowWeights    f32 [sets, rows]          1 where a row belongs to a column-sum row set
  *   promptCols    f32 [keys, 1]             1 for prompt keys (j < m)
  *   decodeFrom    i64 [1]                   first chunk row that is a decode row (rows if none)
- *   overviewRows  i64 [rowBlocks, width]    row indices (into the chunk) of each overview pixel row,
+ *   overviewRows  i32 [rowBlocks, width]    row indices (into the chunk) of each overview pixel row,
  *                                           padded by repeating the block's first index (max is
  *                                           unchanged by duplicates)
- *   overviewCols  i64 [colBlocks, width]    the same for the overview pixel columns the keys meet
+ *   overviewCols  i32 [colBlocks, width]    the same for the overview pixel columns the keys meet
  *   rowBase       i32 [kvHeads, g, rows, 1] (mode `scatter`) (head·3 + row group)·162, row groups
  *                                           being [0, v), [v, m), [m, n)
  *   histogramInit i32 [heads·3·162]         (mode `scatter`) zeros
@@ -62,8 +62,8 @@ export function buildProbeGraph(spec: AttentionSpec, histogram: ProbeHistogramMo
   const rowWeights = g.input('rowWeights', DT.float, ['sets', 'rows']);
   const promptCols = g.input('promptCols', DT.float, ['keys', 1]);
   const decodeFrom = g.input('decodeFrom', DT.int64, [1]);
-  const overviewRows = g.input('overviewRows', DT.int64, ['rowBlocks', 'rowWidth']);
-  const overviewCols = g.input('overviewCols', DT.int64, ['colBlocks', 'colWidth']);
+  const overviewRows = g.input('overviewRows', DT.int32, ['rowBlocks', 'rowWidth']);
+  const overviewCols = g.input('overviewCols', DT.int32, ['colBlocks', 'colWidth']);
   const i64 = (v: number[]) => g.constI64(v, [v.length]);
   const f32 = (v: number) => g.constF32([v], []);
 

@@ -66,6 +66,8 @@ export class ProbeLayerAssembler {
   private readonly blockStarts: Int32Array;
   private readonly blockOf: Int32Array;
   private readonly hasData: Uint8Array;
+  /** Four interleaved 256-bin tallies for `countBins`. */
+  private readonly binScratch = new Uint32Array(4 * 256);
 
   readonly histogram: ProbeHistogramMode;
 
@@ -203,7 +205,7 @@ export class ProbeLayerAssembler {
   }
 
   /**
-   * i64 [blocks, width]: for overview blocks [b0, b1), the positions (relative to `lo`) each covers
+   * i32 [blocks, width]: for overview blocks [b0, b1), the positions (relative to `lo`) each covers
    * within [lo, hi), padded to a common width by repeating the block's first position (a max is
    * unchanged by duplicates).
    */
@@ -211,14 +213,14 @@ export class ProbeLayerAssembler {
     const s = this.blockStarts;
     let width = 1;
     for (let b = b0; b < b1; b++) width = Math.max(width, Math.min(s[b + 1], hi) - Math.max(s[b], lo));
-    const data = new BigInt64Array((b1 - b0) * width);
+    const data = new Int32Array((b1 - b0) * width);
     for (let b = b0; b < b1; b++) {
       const first = Math.max(s[b], lo);
       const last = Math.min(s[b + 1], hi);
       for (let i = 0; i < width; i++)
-        data[(b - b0) * width + i] = BigInt((first + i < last ? first + i : first) - lo);
+        data[(b - b0) * width + i] = (first + i < last ? first + i : first) - lo;
     }
-    return { type: 'int64', data, dims: [b1 - b0, width] };
+    return { type: 'int32', data, dims: [b1 - b0, width] };
   }
 
   /** Folds one chunk's outputs into the layer. */
@@ -256,9 +258,17 @@ export class ProbeLayerAssembler {
       const cOff = h * ROW_GROUPS * HIST_BINS;
       if (bins) {
         for (let q = c.r0; q < c.r1; q++) {
-          const grp = cOff + rowGroupOf(q, v, m) * HIST_BINS;
           const row = (hi * (c.r1 - c.r0) + q - c.r0) * keys - c.k0;
-          for (let j = firstVisibleKey(q, this.window); j <= q; j++) counts[grp + bins[row + j]]++;
+          countBins(bins, row + firstVisibleKey(q, this.window), row + q + 1, this.binScratch);
+          if (q + 1 === c.r1 || rowGroupOf(q + 1, v, m) !== rowGroupOf(q, v, m)) {
+            // Flush at the end of each row group (and of the chunk).
+            const grp = cOff + rowGroupOf(q, v, m) * HIST_BINS;
+            const sc = this.binScratch;
+            for (let b = 0; b < HIST_BINS; b++) {
+              counts[grp + b] += sc[b] + sc[256 + b] + sc[512 + b] + sc[768 + b];
+            }
+            sc.fill(0);
+          }
         }
       } else if (histogram) {
         const hOff = hi * ROW_GROUPS * HIST_BINS;
@@ -287,10 +297,27 @@ export class ProbeLayerAssembler {
   }
 }
 
+/**
+ * Tallies bins[from..to) into four interleaved histograms: consecutive entries often share a bin, and
+ * one histogram would make each increment wait for the previous store (2× slower on a 137 M-entry
+ * LLaVA layer).
+ */
+function countBins(bins: Uint8Array, from: number, to: number, tally: Uint32Array): void {
+  let i = from;
+  for (; i + 3 < to; i += 4) {
+    tally[bins[i]]++;
+    tally[256 + bins[i + 1]]++;
+    tally[512 + bins[i + 2]]++;
+    tally[768 + bins[i + 3]]++;
+  }
+  for (; i < to; i++) tally[bins[i]]++;
+}
+
 /** [count, r1 − r0, D] copy of rows r0..r1 of heads h0..h0+count from a [heads, n, D] tensor. */
 function sliceRows(t: Float32Array, h0: number, count: number, n: number, r0: number, r1: number, D: number) {
-  // Whole rows of consecutive heads are contiguous: no copy.
-  if (r0 === 0 && r1 === n) return t.subarray(h0 * n * D, (h0 + count) * n * D);
+  // One head's consecutive rows, or whole rows of consecutive heads, are contiguous: no copy.
+  if (count === 1 || (r0 === 0 && r1 === n))
+    return t.subarray((h0 * n + r0) * D, ((h0 + count - 1) * n + r1) * D);
   const out = new Float32Array(count * (r1 - r0) * D);
   for (let i = 0; i < count; i++)
     out.set(t.subarray(((h0 + i) * n + r0) * D, ((h0 + i) * n + r1) * D), i * (r1 - r0) * D);
