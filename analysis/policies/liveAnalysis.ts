@@ -27,8 +27,9 @@ import { ROW_SETS, type RowSet, type Stats } from '../attention/stats';
 import { type Allocation, allocate, allocatorWindow } from './allocators/allocator';
 import { postVisionDensity } from './allocators/sparsityAware';
 import { type BudgetSpec, percentBudget, type ResolvedBudget, resolveBudget, validateBudget } from './budget';
+import { BoundedCache } from './boundedCache';
 import { BUDGET_GRID_BP } from './budgetGrid';
-import { EmptyPostVisionError, InvalidParamsError, StatsShapeError } from './errors';
+import { EmptyPostVisionError, InvalidParamsError, InvalidPolicyError, StatsShapeError } from './errors';
 import { aggregateGroups, GRANULARITIES, type Granularity, groupCount } from './granularity';
 import {
   DEFAULT_THRESHOLD_EDGE,
@@ -51,6 +52,7 @@ import {
   resolveScorer,
   type ScorerSpec,
   scorerKey,
+  scorerProblems,
   scorerObservationWindow,
 } from './scorers/scorer';
 import { checkStats } from './statsCheck';
@@ -186,14 +188,17 @@ export class LiveAnalysis {
   private budgetCache: ResolvedBudget;
   private readonly prefix: Float64Array;
   private readonly windowSums: Record<number, Float32Array>;
-  private readonly rankings = new Map<string, Ranking>();
+  // Rankings are ~6 MB each at LLaVA scale; 48 holds every preset's at both granularities plus the
+  // window scorers of a budget sweep's PyramidKV windows.
+  private readonly rankings = new BoundedCache<string, Ranking>(48);
   private readonly oracles = new Map<Granularity, Ranking>();
   private readonly weights = new Map<Granularity, RecallWeights>();
   /** Recall weights summed along each ranking's order (recall curves), keyed like `rankings`. */
-  private readonly rankPrefix = new Map<string, Float64Array>();
-  private readonly scorerHits = new Map<string, LayerMetric>();
+  private readonly rankPrefix = new BoundedCache<string, Float64Array>(8);
+  private readonly scorerHits = new BoundedCache<string, LayerMetric>(512);
+  /** One slot per selected policy; slots of deselected policies are dropped. */
   private readonly slots = new Map<string, PolicySlot>();
-  private readonly curves = new Map<string, { key: string; curve: RecallCurve }>();
+  private readonly curves = new BoundedCache<string, { key: string; curve: RecallCurve }>(16);
   private density: {
     edge: number;
     gamma: Float64Array | null;
@@ -251,6 +256,8 @@ export class LiveAnalysis {
   results(): LiveResults {
     if (this.current) return this.current;
     const policies = this.resolvedPolicies.map((policy) => this.evaluate(policy));
+    const selected = new Set(this.resolvedPolicies.map((p) => JSON.stringify(p)));
+    for (const key of this.slots.keys()) if (!selected.has(key)) this.slots.delete(key);
     this.current = {
       params: this.p,
       budget: this.budgetCache,
@@ -285,8 +292,15 @@ export class LiveAnalysis {
     return curve;
   }
 
-  /** A scorer's f32 [L, groups, m] vector at the current (or given) granularity, for views. */
+  /**
+   * A scorer's f32 [L, groups, m] vector at the current (or given) granularity, for views. A window
+   * scorer needs an explicit w here (there is no allocator to take it from).
+   */
   scores(spec: ScorerSpec, granularity: Granularity = this.p.granularity): Float32Array {
+    const problems = scorerProblems(spec);
+    if (spec.id === 'window' && spec.w === 'allocator')
+      problems.push(`window w = 'allocator' needs an explicit w here`);
+    if (problems.length) throw new InvalidPolicyError(spec.id, problems);
     const s = resolveScorer(spec, { nSink: this.p.nSink, allocatorWindow: null });
     return computeScores(this.stats, s, granularity, this.windowSums);
   }
@@ -502,7 +516,16 @@ export class LiveAnalysis {
     // Stage 1: allocation — keyed by the budget and the thresholds/fractions this allocator reads.
     const allocKey = this.allocationKey(policy);
     if (slot.allocKey !== allocKey || !slot.allocation) {
-      const a = this.allocateFor(policy, this.budgetCache);
+      let a: Allocation;
+      try {
+        a = this.allocateFor(policy, this.budgetCache);
+      } catch (e) {
+        // Stats with post-vision rows but an empty post-vision histogram: unavailable, not a crash.
+        if (!(e instanceof EmptyPostVisionError)) throw e;
+        slot.allocKey = null;
+        slot.result = { status: 'unavailable', policy, error: e };
+        return slot.result;
+      }
       const old = slot.allocation;
       // An unchanged allocation keeps its identity, so nothing downstream is redone.
       const same =

@@ -308,3 +308,13 @@ describe('recall curves', () => {
     expect(curve.status === 'ok' && curve.points.map((p) => p.missingWindow)).toEqual([1, null]);
   });
 });
+
+describe('LiveAnalysis.scores', () => {
+  it('returns any scorer’s vector at the current granularity', () => {
+    const live = new LiveAnalysis(exampleStats(), { kvDtype: 'f16' });
+    expect(live.scores({ id: 'postVision' })[4]).toBeCloseTo(0.9, 6);
+    expect(live.scores({ id: 'postVision' }, 'layer').length).toBe(16);
+    expect(() => live.scores({ id: 'window', w: 'allocator' })).toThrow(InvalidPolicyError);
+    expect(() => live.scores({ id: 'window', w: 5 })).toThrow(/no observation-window sums for w = 5/);
+  });
+});
