@@ -2,6 +2,8 @@
  * The shared table (STYLE rule 13): every registered preset runs through the same properties on
  * random recordings (random Q/K → attention → Stats, helpers/stats.ts) and random parameters.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Stats } from '../../../../analysis/attention/stats';
@@ -65,6 +67,17 @@ function uniformVariant(p: Policy): Policy | null {
 it('registers the twelve presets of ALGORITHMS §6 once each', () => {
   expect(PRESET_IDS).toHaveLength(12);
   expect(new Set(PRESET_IDS).size).toBe(12);
+});
+
+it('lists exactly the registered presets, with their papers, in docs/policies.md', () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../../../docs/policies.md'), 'utf8');
+  const table = doc.slice(doc.indexOf('## Presets'), doc.indexOf('## Building blocks'));
+  const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+  expect(rows.map((r) => r.slice(3, r.indexOf('`', 3)))).toEqual([...PRESET_IDS]);
+  for (const [i, p] of PRESETS.entries()) {
+    expect(rows[i]).toContain(`| ${p.label} |`);
+    if (p.paper) expect(rows[i]).toContain(p.paper.url);
+  }
 });
 
 describe.each(PRESETS.map((p): [string, Policy] => [p.id, p]))('%s', (id, policy) => {
