@@ -175,7 +175,7 @@ interface RecallWeights {
 type Plan =
   | { kind: 'full' }
   | { kind: 'missing'; w: number }
-  | { kind: 'ranked'; scorer: ResolvedScorer; ranking: Ranking; W: Int32Array }
+  | { kind: 'ranked'; scorer: ResolvedScorer; W: Int32Array }
   | { kind: 'sinks'; nSink: number; mode: 'sinksPlusRecent' | 'budgetMinusWindow'; recent: Int32Array };
 
 const sameInts = (a: Int32Array, b: Int32Array) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -611,7 +611,8 @@ export class LiveAnalysis {
     const wObs = scorerObservationWindow(s, m);
     const W = new Int32Array(L);
     for (let l = 0; l < L; l++) W[l] = effectiveWindow(allocation.k[l], recent[l], wObs);
-    return { kind: 'ranked', scorer: s, ranking: this.ranking(s, this.p.granularity), W };
+    // The ranking itself is fetched only when kept sets are built, not to check a cached result.
+    return { kind: 'ranked', scorer: s, W };
   }
 
   private keptFor(plan: Plan, allocation: Allocation): KeptSets {
@@ -623,7 +624,7 @@ export class LiveAnalysis {
       case 'sinks':
         return sinkKept(allocation.k, plan.recent, m, groups, plan.nSink, plan.mode);
       case 'ranked':
-        return selectKept(plan.ranking, allocation.k, plan.W);
+        return selectKept(this.ranking(plan.scorer, this.p.granularity), allocation.k, plan.W);
       case 'missing':
         throw new Error('unreachable: no kept sets without window sums');
     }
@@ -691,7 +692,7 @@ export class LiveAnalysis {
         }
         case 'ranked':
           recall = rankedRecall(
-            plan.ranking,
+            this.ranking(plan.scorer, g),
             w,
             this.weightsByRank(plan.scorer, g),
             this.weightsByPosition(g),
