@@ -15,7 +15,7 @@ import type { GetLayer, LayerTensors } from './layerTensors';
 import { positionsOf } from './layerTensors';
 import { slidingWindowOf, type StatsLayout } from './statsLayout';
 import { computeRow, firstVisibleKey } from './attentionRow';
-import { histogramBin, logRatio } from './histogramGrid';
+import { histogramBinOfRatio } from './histogramGrid';
 import { overviewBlockOf } from './overviewMap';
 
 export interface BuildStatsOptions {
@@ -73,7 +73,7 @@ export function addLayerStats(stats: Stats, layer: number, tensors: LayerTensors
       const rb = ovBase + blockOf[q] * R;
       for (let j = start; j < end; j++) {
         const a = row[j];
-        counts[grp + histogramBin(logRatio(a, amax))]++;
+        counts[grp + histogramBinOfRatio(a, amax)]++;
         const ci = rb + blockOf[j];
         if (a > cellMax[ci]) cellMax[ci] = a;
       }

@@ -60,6 +60,54 @@ export function histogramBin(x: number): number {
   return lo + 1;
 }
 
+/** 10^{e_i} in f64, padded with +∞ like PADDED: the edges as ratios A / rowmax. */
+const PADDED_RATIO: Float64Array = (() => {
+  const t = new Float64Array(256).fill(Number.POSITIVE_INFINITY);
+  for (let i = 0; i < EDGE_COUNT; i++) t[i] = 10 ** EDGES[i];
+  return t;
+})();
+
+/**
+ * Relative margin around a ratio threshold inside which the ratio search defers to the log. Math.log10
+ * and 10^e are accurate to a few ulps (~1e-15 relative), far inside it.
+ */
+const RATIO_GUARD = 1e-12;
+
+/**
+ * histogramBin(logRatio(a, rowmax)), found by comparing r = a / rowmax with the edge table taken as
+ * ratios 10^{e_i} — no logarithm per entry, which is most of the cost of a histogram. Where r lies
+ * within 1e-12 (relative) of a ratio edge, the comparison could differ from comparing log10(r) with
+ * e_i, so those entries take the exact path; every bin therefore equals the definition's.
+ */
+export function histogramBinOfRatio(a: number, rowmax: number): number {
+  const r = a / rowmax;
+  if (!(r >= PADDED_RATIO[0] * (1 + RATIO_GUARD))) {
+    return r < PADDED_RATIO[0] * (1 - RATIO_GUARD) || !(r > 0) ? 0 : histogramBin(logRatio(a, rowmax));
+  }
+  if (r >= 1) return HIST_BINS - 1;
+  let lo = 0;
+  let t = 128;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 64;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 32;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 16;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 8;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 4;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 2;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  t = lo + 1;
+  lo = PADDED_RATIO[t] <= r ? t : lo;
+  // PADDED_RATIO[lo] ≤ r < PADDED_RATIO[lo + 1]; too close to either bound → decide on the log.
+  if (r < PADDED_RATIO[lo] * (1 + RATIO_GUARD) || r > PADDED_RATIO[lo + 1] * (1 - RATIO_GUARD))
+    return histogramBin(logRatio(a, rowmax));
+  return lo + 1;
+}
+
 /**
  * x = log10(a / rowmax) in f64 from the stored f32 values (ALGORITHMS §2); −∞ for a = 0. `rowmax` is
  * the row's largest probability, so x ≤ 0.

@@ -7,6 +7,7 @@ import {
   edgeToP,
   edgeValue,
   histogramBin,
+  histogramBinOfRatio,
   logRatio,
 } from '../../../../analysis/attention/histogramGrid';
 import { InvalidThresholdError } from '../../../../analysis/attention/errors';
@@ -58,6 +59,28 @@ describe('histogram grid (ALGORITHMS §2)', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('the ratio search gives the bin of the definition, also on and beside every edge', () => {
+    const rowmax = 0.37;
+    const check = (a: number) =>
+      expect(histogramBinOfRatio(a, rowmax)).toBe(histogramBin(logRatio(a, rowmax)));
+    for (let i = 0; i < EDGE_COUNT; i++) {
+      const r = 10 ** EDGES[i];
+      for (const f of [1, 1 + 1e-16, 1 - 1e-16, 1 + 2e-12, 1 - 2e-12, 1 + 1e-9, 1 - 1e-9, 1.01, 0.99])
+        check(r * f * rowmax);
+    }
+    for (const a of [0, 1e-300, 5e-324, rowmax, rowmax * (1 - 1e-16), rowmax * 1.5]) check(a);
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 1e-6, max: 1, noNaN: true }),
+        (a, mx) => {
+          expect(histogramBinOfRatio(a * mx, mx)).toBe(histogramBin(logRatio(a * mx, mx)));
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 
