@@ -35,7 +35,10 @@ async function canvasInk(page: Page, testId: string): Promise<number> {
 const attr = async (page: Page, testId: string, name: string) => page.getByTestId(testId).getAttribute(name);
 
 async function vlCacheBudgets(page: Page): Promise<string> {
-  return (await page.locator('[data-testid="budget-legend"] [data-policy="vl-cache"]').getAttribute('data-k')) ?? '';
+  return (
+    (await page.locator('[data-testid="budget-legend"] [data-policy="vl-cache"]').getAttribute('data-k')) ??
+    ''
+  );
 }
 
 /** Waits until the worker's results match the params in force (no view shows a stale result). */
@@ -71,9 +74,14 @@ test.describe('interactive UI with the bundled model', () => {
     await expect(page.getByTestId('kept-matrix')).not.toHaveAttribute('data-kept-a', '', { timeout: 30_000 });
     await settled(page);
     expect(await page.locator('[data-testid="token-strip"] [data-pos]').count()).toBeGreaterThan(5);
-    await expect(page.getByTestId('attention-canvas')).toHaveAttribute('data-source', 'exact', { timeout: 30_000 });
+    await expect(page.getByTestId('attention-canvas')).toHaveAttribute('data-source', 'exact', {
+      timeout: 30_000,
+    });
     expect(await canvasInk(page, 'attention-canvas')).toBeGreaterThan(0.05);
-    await expect(page.locator('[data-testid="overlay-svg"] .heat-cell').first()).toBeAttached({ timeout: 30_000 });
+    await expect(page.getByTestId('overlay-canvas')).not.toHaveAttribute('data-heat', '', {
+      timeout: 30_000,
+    });
+    expect(await canvasInk(page, 'overlay-canvas')).toBeGreaterThan(0.05);
     expect(await page.getByTestId('sparsity-line-prefill').getAttribute('d')).toMatch(/^M/);
     expect(await page.getByTestId('budget-line-vl-cache').getAttribute('d')).toMatch(/^M/);
     expect(await canvasInk(page, 'kept-matrix')).toBeGreaterThan(0.05);
@@ -84,7 +92,9 @@ test.describe('interactive UI with the bundled model', () => {
     }
     await page.getByTestId('attention-overview-tab').click();
     expect(await canvasInk(page, 'small-multiples')).toBeGreaterThan(0.05);
-    await page.locator('[data-view="attention"]').screenshot({ path: 'test-results/e2e/view-attention-overview.png' });
+    await page
+      .locator('[data-view="attention"]')
+      .screenshot({ path: 'test-results/e2e/view-attention-overview.png' });
     await page.getByRole('button', { name: 'map', exact: true }).click();
 
     // The threshold moves the sparsity curve and VL-Cache's budgets (thresholds linked by default).
@@ -100,7 +110,7 @@ test.describe('interactive UI with the bundled model', () => {
     // The budget moves the kept patches and the matrix; the kept count equals the budget.
     const L = Number((await model.locator('option:checked').textContent())!.match(/(\d+) layers/)![1]);
     const keptBefore = await attr(page, 'kept-matrix', 'data-kept-a');
-    const evictedBefore = await page.locator('[data-testid="overlay-svg"] .evicted-cell').count();
+    const evictedBefore = await attr(page, 'overlay-canvas', 'data-evicted');
     await page.getByTestId('budget-tokens').fill('40');
     await page.getByTestId('budget-tokens').press('Enter');
     await settled(page);
@@ -108,17 +118,17 @@ test.describe('interactive UI with the bundled model', () => {
     await expect(page.getByTestId('kept-count')).toHaveAttribute('data-per-group', String(40 * L));
     await expect(page.getByTestId('kept-count')).toContainText(`Σ_l k_l = ${40 * L}`);
     expect(await attr(page, 'kept-matrix', 'data-kept-a')).not.toBe(keptBefore);
-    expect(await page.locator('[data-testid="overlay-svg"] .evicted-cell').count()).not.toBe(evictedBefore);
-    await page.locator('[data-view="overlay"]').screenshot({ path: 'test-results/e2e/view-overlay-40-tokens.png' });
+    expect(await attr(page, 'overlay-canvas', 'data-evicted')).not.toBe(evictedBefore);
+    await page
+      .locator('[data-view="overlay"]')
+      .screenshot({ path: 'test-results/e2e/view-overlay-40-tokens.png' });
     // Undo restores the previous budget.
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Control+z');
     await expect(page.getByTestId('budget-summary')).not.toHaveAttribute('data-total', String(40 * L));
 
     // A token click moves the map's highlighted row and the overlay with it.
-    const heatBefore = await page
-      .locator('[data-testid="overlay-svg"] .heat-cell')
-      .evaluateAll((els) => els.map((e) => e.getAttribute('fill')).join());
+    const heatBefore = await attr(page, 'overlay-canvas', 'data-heat');
     // The last generated token: a decode row, which sees every image patch.
     const target = page.locator('[data-testid="token-strip"] g.tok[data-pos]').last();
     const pos = await target.getAttribute('data-pos');
@@ -126,11 +136,8 @@ test.describe('interactive UI with the bundled model', () => {
     await target.click();
     await expect(page.getByTestId('attention-canvas')).toHaveAttribute('data-query-row', pos!);
     await expect(page.getByTestId('overlay-source')).toContainText(`#${pos}`);
-    await expect
-      .poll(() =>
-        page.locator('[data-testid="overlay-svg"] .heat-cell').evaluateAll((els) => els.map((e) => e.getAttribute('fill')).join()),
-      )
-      .not.toBe(heatBefore);
+    await expect(page.getByTestId('overlay-canvas')).not.toHaveAttribute('data-heat', heatBefore!);
+    await expect(page.getByTestId('overlay-canvas')).not.toHaveAttribute('data-heat', '');
 
     // Evaluate VL-Cache at 10 %: the answer and the fidelity metrics appear.
     await page.getByTestId('budget-percent').fill('10');
@@ -141,7 +148,9 @@ test.describe('interactive UI with the bundled model', () => {
     await expect(page.getByTestId('answer-vl-cache')).not.toBeEmpty();
     await expect(page.getByTestId('fidelity-vl-cache')).toContainText('agreement');
     await expect(page.getByTestId('fidelity-vl-cache')).toContainText('KL');
-    await page.locator('[data-view="compare"]').screenshot({ path: 'test-results/e2e/view-compare-evaluated.png' });
+    await page
+      .locator('[data-view="compare"]')
+      .screenshot({ path: 'test-results/e2e/view-compare-evaluated.png' });
     await page.screenshot({ path: 'test-results/e2e/ui-full.png' });
   });
 });

@@ -35,6 +35,8 @@ interface Loaded {
   recordingId: string;
   stats: Stats;
   prefix: Float64Array;
+  /** The last sparsity profile, reused while pView stays put (a budget drag). */
+  sparsity: { edge: number; results: LiveResults['viewSparsity']; profile: SparsityProfile } | null;
   live: LiveAnalysis;
   sweep: LiveAnalysis;
 }
@@ -140,6 +142,18 @@ function sparsityProfile(
   return { edge, layer, head };
 }
 
+/** The profile for pView, from the cache when unchanged; a copy, since the reply transfers it. */
+function cachedSparsity(s: Loaded, results: LiveResults, edge: number): SparsityProfile {
+  if (s.sparsity?.edge !== edge || s.sparsity.results !== results.viewSparsity)
+    s.sparsity = {
+      edge,
+      results: results.viewSparsity,
+      profile: sparsityProfile(s.stats, s.prefix, results, edge),
+    };
+  const p = s.sparsity.profile;
+  return { edge, layer: p.layer.slice(), head: p.head.slice() };
+}
+
 function keptOf(results: LiveResults, ref: DeriveParams['diff']): KeptSets | null {
   if (ref === null) return null;
   const id = typeof ref === 'string' ? ref : ref.id;
@@ -168,6 +182,7 @@ export function createAnalysisHandler(now: () => number = () => performance.now(
           prefix: histogramPrefix(req.stats.hist),
           live,
           sweep: new LiveAnalysis(req.stats, options),
+          sparsity: null,
         };
         return { type: 'loaded', id: req.id, recordingId: req.recordingId, ms: now() - t0 };
       }
@@ -185,7 +200,7 @@ export function createAnalysisHandler(now: () => number = () => performance.now(
             realisedPercent: results.budget.realisedPercent,
             differs: results.budget.differs,
           },
-          sparsity: sparsityProfile(s.stats, s.prefix, results, p.viewEdge),
+          sparsity: cachedSparsity(s, results, p.viewEdge),
           policies: results.policies.filter((r) => selected.has(policyId(r))).map(outcome),
           kept: keptOf(results, p.policies[0] ?? null),
           keptDiff: keptOf(results, p.diff),

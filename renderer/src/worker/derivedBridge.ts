@@ -26,6 +26,9 @@ type Store = {
   subscribe(listener: (s: StudioState, prev: StudioState) => void): () => void;
 };
 
+/** How long the curves' inputs must stay put before the sweep is recomputed. */
+export const CURVES_SETTLE_MS = 250;
+
 export function deriveParamsOf(p: Params): DeriveParams {
   return {
     policies: p.policies.map((id) => policyRef(p, id)),
@@ -81,6 +84,7 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
   let loaded: { recordingId: string; ready: Promise<unknown> } | null = null;
   let submittedKey: string | null = null;
   let submittedCurvesKey: string | null = null;
+  let curvesTimer: ReturnType<typeof setTimeout> | null = null;
 
   const ensureLoaded = (recordingId: string, stats: Stats, kvDtype: KvDtype) => {
     if (loaded?.recordingId !== recordingId) {
@@ -123,24 +127,31 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
     if (cKey !== submittedCurvesKey) {
       submittedCurvesKey = cKey;
       store.setState({ curvesWantedKey: cKey });
-      curvesLane
-        .submit(async () => {
-          await ready;
-          // Curves are the lower priority: let a pending derivation go first.
-          while (deriveLane.busy) await new Promise((r) => setTimeout(r, 8));
-          return client.request({
-            type: 'curves',
-            recordingId,
-            key: cKey,
-            params: dp,
-            budgets: [...BUDGET_GRID_BP],
+      // A sweep over the budget grid occupies the worker far longer than one derivation, so it waits
+      // until the curves' inputs have stopped moving (a threshold drag) and the derivation is done.
+      if (curvesTimer !== null) clearTimeout(curvesTimer);
+      const submit = () => {
+        curvesTimer = null;
+        curvesLane
+          .submit(async () => {
+            await ready;
+            while (deriveLane.busy) await new Promise((r) => setTimeout(r, 8));
+            return client.request({
+              type: 'curves',
+              recordingId,
+              key: cKey,
+              params: dp,
+              budgets: [...BUDGET_GRID_BP],
+            });
+          })
+          .then((o) => {
+            if (store.getState().recording?.recordingId !== recordingId) return;
+            if (o.status === 'done') store.setState({ curves: o.value.result });
+            else if (o.status === 'failed') submittedCurvesKey = null;
           });
-        })
-        .then((o) => {
-          if (store.getState().recording?.recordingId !== recordingId) return;
-          if (o.status === 'done') store.setState({ curves: o.value.result });
-          else if (o.status === 'failed') submittedCurvesKey = null;
-        });
+      };
+      if (store.getState().curves === null) submit();
+      else curvesTimer = setTimeout(submit, CURVES_SETTLE_MS);
     }
   };
 
@@ -205,6 +216,7 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
     },
     dispose() {
       unsubscribe();
+      if (curvesTimer !== null) clearTimeout(curvesTimer);
     },
   };
 }

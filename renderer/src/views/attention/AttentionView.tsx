@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { dequantizeOverview } from '../../../../analysis/attention/overviewMap';
 import type { Stats } from '../../../../analysis/attention/stats';
 import { frames } from '../../components/frameScheduler';
-import { blitPixels, prepareCanvas } from '../../components/HiDpiCanvas';
+import { prepareCanvas } from '../../components/HiDpiCanvas';
 import { useSize } from '../../components/useSize';
 import { engine } from '../../engine/engineHolder';
 import { actions, useStudio } from '../../stores/store';
@@ -32,7 +32,22 @@ import { SmallMultiples } from './SmallMultiples';
 
 const LUT = heatmapLut();
 const NO_DATA: [number, number, number, number] = [236, 236, 239, 255];
-const levelToValue = (level: number) => 10 ** (dequantizeOverview(level) ?? Number.NEGATIVE_INFINITY);
+/** Probability of each overview level (0 = no data never reaches it). */
+const LEVEL_VALUES = Float32Array.from(
+  { length: 256 },
+  (_, l) => 10 ** (dequantizeOverview(l) ?? Number.NEGATIVE_INFINITY),
+);
+const levelToValue = (level: number) => LEVEL_VALUES[level];
+
+function toCanvas(pixels: Uint8ClampedArray, cols: number, rows: number): HTMLCanvasElement | null {
+  const c = document.createElement('canvas');
+  c.width = cols;
+  c.height = rows;
+  const ctx = c.getContext('2d');
+  if (!ctx) return null;
+  ctx.putImageData(new ImageData(pixels as Uint8ClampedArray<ArrayBuffer>, cols, rows), 0, 0);
+  return c;
+}
 
 /** Per-layer u8 maps of the maximum over heads, for the head mean's overview (cached per Stats). */
 const headMaxCache = new WeakMap<Stats, Map<number, Uint8Array>>();
@@ -83,6 +98,7 @@ export function AttentionView() {
   const pendingRef = useRef(new Set<string>());
   const layoutRef = useRef<MapLayout | null>(null);
   const failedRef = useRef(new Map<string, string>());
+  const rasterRef = useRef<{ key: string; image: HTMLCanvasElement | null; max: number } | null>(null);
   const drawRef = useRef<() => void>(() => {});
   const [source, setSource] = useState<Source>({ kind: 'loading', max: 0 });
   const recordingId = recording?.recordingId ?? '';
@@ -140,38 +156,51 @@ export function AttentionView() {
       L.plot.height * (window.devicePixelRatio || 1),
     );
     const reqs = tileRequests(w, n);
-    let values: Float32Array | null = null;
     let kind: Source['kind'] = 'overview';
+    let ready = false;
     if (reqs) {
       const missing = reqs.filter((r) => !tilesRef.current.has(tileKey(r.ti, r.tj)));
       const failed = missing.some((r) => failedRef.current.has(tileKey(r.ti, r.tj)));
       if (failed) kind = 'failed';
       else if (missing.length === 0) {
-        values = rasterizeTiles(g, (ti, tj) => tilesRef.current.get(tileKey(ti, tj)));
         kind = 'exact';
+        ready = true;
       } else {
         kind = 'loading';
         for (const r of missing) fetchTile(r.ti, r.tj, r.rows, r.cols);
       }
     }
-    if (!values && stats) {
-      const R = stats.overviewSize;
-      const src = head === 'mean' ? headMaxOverview(stats, layer) : stats.overview;
-      const off = head === 'mean' ? 0 : (layer * stats.dims.H + head) * R * R;
-      values = rasterizeOverview(g, src, off, R, n, levelToValue);
+    // The coloured raster is cached: a change of the highlighted row only redraws the decorations.
+    const key = `${w.r0},${w.r1},${w.c0},${w.c1}|${g.rows}x${g.cols}|${tileKey(0, 0)}|${colourScale}|${kind}|${stats ? 1 : 0}`;
+    let cached = rasterRef.current;
+    if (cached?.key !== key) {
+      let values: Float32Array | null = null;
+      if (ready) values = rasterizeTiles(g, (ti, tj) => tilesRef.current.get(tileKey(ti, tj)));
+      else if (stats) {
+        const R = stats.overviewSize;
+        const src = head === 'mean' ? headMaxOverview(stats, layer) : stats.overview;
+        const off = head === 'mean' ? 0 : (layer * stats.dims.H + head) * R * R;
+        values = rasterizeOverview(g, src, off, R, n, levelToValue);
+      }
+      const max = values ? rasterMax(values) : 0;
+      const image = values
+        ? toCanvas(colourize(values, colourScale, max, LUT, NO_DATA), g.cols, g.rows)
+        : null;
+      cached = { key, image, max };
+      rasterRef.current = cached;
     }
-    const max = values ? rasterMax(values) : 0;
-    if (values) {
-      const px = colourize(values, colourScale, max, LUT, NO_DATA);
+    if (cached.image) {
       const x0 = L.x(g.ci0);
       const y0 = L.y(g.ri0);
       ctx.save();
       ctx.beginPath();
       ctx.rect(L.plot.x, L.plot.y, L.plot.width, L.plot.height);
       ctx.clip();
-      blitPixels(ctx, px, g.cols, g.rows, x0, y0, L.x(g.ci1) - x0, L.y(g.ri1) - y0);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(cached.image, x0, y0, L.x(g.ci1) - x0, L.y(g.ri1) - y0);
       ctx.restore();
     }
+    const max = cached.max;
     drawDecorations(ctx, L, t, queryToken);
     setSource((s) => (s.kind === kind && Math.abs(s.max - max) <= 1e-9 ? s : { kind, max }));
   }, [t, recording, size, n, tileKey, fetchTile, stats, head, layer, colourScale, queryToken]);

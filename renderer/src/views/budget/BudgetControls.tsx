@@ -63,6 +63,7 @@ export function BudgetControls() {
   const m = useStudio((s) => s.recording?.dims.m ?? 0);
   const L = useStudio((s) => s.recording?.dims.L ?? 0);
   const resolved = useStudio((s) => s.derived?.budget ?? null);
+  const workerMs = useStudio((s) => s.derived?.ms ?? null);
   if (!m) return null;
   const bp = budget.kind === 'percent' ? budget.basisPoints : Math.round((10000 * budget.perLayer) / m);
   const pct = requestedPercent(budget, m);
@@ -108,7 +109,15 @@ export function BudgetControls() {
         />{' '}
         tokens / layer
       </span>
-      <span className="budget-summary" data-testid="budget-summary" data-total={resolved?.total ?? ''}>
+      <span
+        className="budget-summary"
+        data-testid="budget-summary"
+        data-total={resolved?.total ?? ''}
+        data-worker-ms={workerMs ?? ''}
+        title={
+          workerMs !== null ? `recomputed in the analysis worker in ${workerMs.toFixed(1)} ms` : undefined
+        }
+      >
         {resolved
           ? `T = ${resolved.total} of ${L * m} prompt tokens${
               resolved.differs

@@ -7,7 +7,7 @@ import { actions, useStudio } from '../../stores/store';
 import { tokenLabel } from '../common/format';
 import { MODALITY_COLOURS } from '../common/palette';
 import { useTokenLayout } from '../common/useTokenLayout';
-import { countStates, keptCellAt, keptLayout, matrixRows, rasterizeStates, stateMatrix } from './layout';
+import { countKept, keptCellAt, keptLayout, matrixRows, rasterizeKept, stateAt } from './layout';
 
 const SINGLE: [number, number, number][] = [
   [236, 236, 239],
@@ -47,32 +47,32 @@ export function KeptView() {
     () => (a && dims ? matrixRows(rowsMode, dims.L, a.groups, dims.H, layer, head) : []),
     [a, dims, rowsMode, layer, head],
   );
-  const states = useMemo(() => (a ? stateMatrix(rows, a, b) : null), [rows, a, b]);
-  const counts = useMemo(() => (states ? countStates(states) : null), [states]);
+  const counts = useMemo(() => (a ? countKept(rows, a, b) : null), [rows, a, b]);
   const layout = useMemo(
     () => (t && dims && size.width > 0 ? keptLayout(rows.length, dims.m, t.spans, size) : null),
     [t, dims, rows.length, size],
   );
 
+  // The raster depends on the kept sets and the size only; a layer change just moves the outline.
+  const raster = useMemo(
+    () =>
+      layout && a
+        ? rasterizeKept(rows, a, b, layout.plot.width * (window.devicePixelRatio || 1), b ? DIFF : SINGLE)
+        : null,
+    [layout, a, b, rows],
+  );
+
   useEffect(() => {
     frames.request('kept', () => {
       const canvas = canvasRef.current;
-      if (!canvas || !layout || !states || !dims) return;
+      if (!canvas || !layout || !raster || !dims) return;
       const ctx = prepareCanvas(canvas, size.width, size.height);
       if (!ctx) return;
       ctx.clearRect(0, 0, size.width, size.height);
-      const dpr = window.devicePixelRatio || 1;
-      const { pixels, cols } = rasterizeStates(
-        states,
-        rows.length,
-        dims.m,
-        layout.plot.width * dpr,
-        b ? DIFF : SINGLE,
-      );
       blitPixels(
         ctx,
-        pixels,
-        cols,
+        raster.pixels,
+        raster.cols,
         rows.length,
         layout.plot.x,
         layout.plot.y,
@@ -110,7 +110,7 @@ export function KeptView() {
       ctx.textBaseline = 'top';
       ctx.fillText('prompt token →', layout.plot.x, layout.plot.y + layout.plot.height + 9);
     });
-  }, [layout, states, rows, dims, size, b, layer, rowsMode]);
+  }, [layout, raster, rows, dims, size, layer, rowsMode]);
 
   if (!recording || !dims || !t) return null;
   const cur = derived?.policies[0];
@@ -173,7 +173,7 @@ export function KeptView() {
           data-both={counts?.both ?? ''}
           onPointerMove={(e) => {
             const out = readoutRef.current;
-            if (!out || !layout || !states) return;
+            if (!out || !layout || !a) return;
             const r = e.currentTarget.getBoundingClientRect();
             const cell = keptCellAt(layout, rows.length, dims.m, e.clientX - r.left, e.clientY - r.top);
             if (!cell) {
@@ -181,7 +181,7 @@ export function KeptView() {
               return;
             }
             const row = rows[cell.row];
-            const s = states[cell.row * dims.m + cell.pos];
+            const s = stateAt(rows[cell.row], cell.pos, a, b);
             const what = b
               ? ['kept by neither', 'kept only by A', 'kept only by B', 'kept by both'][s]
               : s & 1

@@ -50,17 +50,35 @@ export function matrixRows(
   return rows;
 }
 
-/** u8 [rows, m] of token states under A (and B in diff mode). */
+/** The sorted kept positions of a row under one policy (its layer and group, clamped to the policy's groups). */
+function rowSet(k: KeptSets, r: MatrixRow): Int32Array {
+  const i = r.layer * k.groups + Math.min(r.group, k.groups - 1);
+  return k.indices.subarray(k.offsets[i], k.offsets[i + 1]);
+}
+
+function contains(sorted: Int32Array, x: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === x;
+}
+
+/** The state of one cell: bit 0 = kept by A, bit 1 = kept by B. */
+export function stateAt(row: MatrixRow, pos: number, a: KeptSets, b: KeptSets | null): number {
+  return (contains(rowSet(a, row), pos) ? ONLY_A : 0) | (b && contains(rowSet(b, row), pos) ? ONLY_B : 0);
+}
+
+/** u8 [rows, m] of token states under A (and B in diff mode): the reference the fast paths are tested against. */
 export function stateMatrix(rows: MatrixRow[], a: KeptSets, b: KeptSets | null): Uint8Array {
   const m = a.m;
   const out = new Uint8Array(rows.length * m);
   rows.forEach((r, ri) => {
-    const mark = (k: KeptSets, bit: number) => {
-      const i = r.layer * k.groups + Math.min(r.group, k.groups - 1);
-      for (let s = k.offsets[i]; s < k.offsets[i + 1]; s++) out[ri * m + k.indices[s]] |= bit;
-    };
-    mark(a, ONLY_A);
-    if (b) mark(b, ONLY_B);
+    for (const j of rowSet(a, r)) out[ri * m + j] |= ONLY_A;
+    if (b) for (const j of rowSet(b, r)) out[ri * m + j] |= ONLY_B;
   });
   return out;
 }
@@ -72,50 +90,95 @@ export interface StateCounts {
   neither: number;
 }
 
-export function countStates(states: Uint8Array): StateCounts {
-  const c = { onlyA: 0, onlyB: 0, both: 0, neither: 0 };
-  for (const s of states) {
-    if (s === BOTH) c.both++;
-    else if (s === ONLY_A) c.onlyA++;
-    else if (s === ONLY_B) c.onlyB++;
-    else c.neither++;
+/** Counts of the four states over all rows, from the sorted sets (a merge per row, O(k) not O(m)). */
+export function countKept(rows: MatrixRow[], a: KeptSets, b: KeptSets | null): StateCounts {
+  let inA = 0;
+  let inB = 0;
+  let both = 0;
+  for (const r of rows) {
+    const sa = rowSet(a, r);
+    inA += sa.length;
+    if (!b) continue;
+    const sb = rowSet(b, r);
+    inB += sb.length;
+    for (let i = 0, j = 0; i < sa.length && j < sb.length; ) {
+      if (sa[i] === sb[j]) {
+        both++;
+        i++;
+        j++;
+      } else if (sa[i] < sb[j]) i++;
+      else j++;
+    }
   }
-  return c;
+  const cells = rows.length * a.m;
+  return { onlyA: inA - both, onlyB: inB - both, both, neither: cells - inA - inB + both };
 }
 
 /**
  * RGBA pixels [rows, cols] with cols = min(m, maxCols): each pixel column blends the colours of the
- * tokens it covers. `colours` gives RGB per state (NEITHER, ONLY_A, ONLY_B, BOTH).
+ * states of the tokens it covers. Built from the sorted kept sets by merging them along each row,
+ * O(rows · (cols + k)) rather than a pass over every token. `colours` gives RGB per state (NEITHER,
+ * ONLY_A, ONLY_B, BOTH).
  */
-export function rasterizeStates(
-  states: Uint8Array,
-  rows: number,
-  m: number,
+export function rasterizeKept(
+  rows: MatrixRow[],
+  a: KeptSets,
+  b: KeptSets | null,
   maxCols: number,
   colours: readonly [number, number, number][],
 ): { pixels: Uint8ClampedArray; cols: number } {
+  const m = a.m;
   const cols = Math.max(1, Math.min(m, Math.floor(maxCols)));
-  const px = new Uint8ClampedArray(rows * cols * 4);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const a = Math.floor((c * m) / cols);
-      const b = Math.max(a + 1, Math.floor(((c + 1) * m) / cols));
-      let R = 0;
-      let G = 0;
-      let B = 0;
-      for (let j = a; j < b; j++) {
-        const col = colours[states[r * m + j]];
-        R += col[0];
-        G += col[1];
-        B += col[2];
+  const px = new Uint8ClampedArray(rows.length * cols * 4);
+  const rgb = new Float64Array(12);
+  colours.forEach((c, i) => {
+    rgb.set(c, i * 3);
+  });
+  // Pixel column of each token, and each column's token count.
+  const colOf = new Int32Array(m);
+  const span = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) {
+    const lo = Math.floor((c * m) / cols);
+    const hi = Math.max(lo + 1, Math.floor(((c + 1) * m) / cols));
+    for (let j = lo; j < Math.min(hi, m); j++) colOf[j] = c;
+    span[c] = Math.min(hi, m) - lo;
+  }
+  const cA = new Float64Array(cols);
+  const cB = new Float64Array(cols);
+  const cAB = new Float64Array(cols);
+  const empty = new Int32Array(0);
+  rows.forEach((r, ri) => {
+    cA.fill(0);
+    cB.fill(0);
+    cAB.fill(0);
+    const sa = rowSet(a, r);
+    const sb = b ? rowSet(b, r) : empty;
+    let i = 0;
+    let j = 0;
+    while (i < sa.length || j < sb.length) {
+      const x = i < sa.length ? sa[i] : m;
+      const y = j < sb.length ? sb[j] : m;
+      if (x === y) {
+        cAB[colOf[x]]++;
+        i++;
+        j++;
+      } else if (x < y) {
+        cA[colOf[x]]++;
+        i++;
+      } else {
+        cB[colOf[y]]++;
+        j++;
       }
-      const o = (r * cols + c) * 4;
-      px[o] = R / (b - a);
-      px[o + 1] = G / (b - a);
-      px[o + 2] = B / (b - a);
+    }
+    for (let c = 0; c < cols; c++) {
+      const n = span[c];
+      const none = n - cA[c] - cB[c] - cAB[c];
+      const o = (ri * cols + c) * 4;
+      for (let ch = 0; ch < 3; ch++)
+        px[o + ch] = (none * rgb[ch] + cA[c] * rgb[3 + ch] + cB[c] * rgb[6 + ch] + cAB[c] * rgb[9 + ch]) / n;
       px[o + 3] = 255;
     }
-  }
+  });
   return { pixels: px, cols };
 }
 

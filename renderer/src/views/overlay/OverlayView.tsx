@@ -1,4 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { frames } from '../../components/frameScheduler';
+import { prepareCanvas } from '../../components/HiDpiCanvas';
 import { useSize } from '../../components/useSize';
 import { engine } from '../../engine/engineHolder';
 import { actions, useStudio } from '../../stores/store';
@@ -30,6 +32,11 @@ export function OverlayView() {
   const [rowError, setRowError] = useState<string | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const size = useSize(ref);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const drawRef = useRef<() => void>(() => {});
+  useEffect(() => {
+    frames.request('overlay', () => drawRef.current());
+  });
 
   const imageUrl = useMemo(() => {
     if (!recording || recording.image.png.length === 0) return null;
@@ -82,6 +89,48 @@ export function OverlayView() {
       : head === 'mean'
         ? `all ${groups.length} KV heads`
         : `KV head ${groups[0]}`;
+  const evicted = fractions
+    ? fractions.reduce((a, f, i) => a + (o.positions[i] >= 0 && f < 1 ? 1 : 0), 0)
+    : 0;
+  // A short fingerprint of the heatmap, so a test (or a reader of the DOM) can tell two apart.
+  const heatSignature = heat
+    ? `${heat.cells.reduce((a, v) => (Number.isNaN(v) ? a : a + v), 0).toPrecision(6)}/${heat.max.toPrecision(6)}`
+    : '';
+  const selectedPatch =
+    queryToken !== null && queryToken >= t.imageStart && queryToken < t.imageEnd
+      ? recording.tokens[queryToken]?.patch
+      : undefined;
+  drawRef.current = () => {
+    const canvas = canvasRef.current;
+    if (!canvas || size.width <= 0) return;
+    const ctx = prepareCanvas(canvas, size.width, size.height);
+    if (!ctx) return;
+    ctx.clearRect(0, 0, size.width, size.height);
+    for (let i = 0; i < o.positions.length; i++) {
+      if (o.positions[i] < 0) continue;
+      const r = cellRect(o, i);
+      const v = heat?.cells[i] ?? Number.NaN;
+      if (showHeat && heat && !Number.isNaN(v)) {
+        const tpos = heat.max > 0 ? v / heat.max : 0;
+        ctx.globalAlpha = 0.15 + 0.6 * tpos;
+        ctx.fillStyle = lutColour(LUT, tpos);
+        ctx.fillRect(r.x, r.y, r.width, r.height);
+      }
+      const f = fractions?.[i] ?? 1;
+      if (showKept && f < 1) {
+        ctx.globalAlpha = 0.62 * (1 - f);
+        ctx.fillStyle = '#000';
+        ctx.fillRect(r.x, r.y, r.width, r.height);
+      }
+    }
+    ctx.globalAlpha = 1;
+    if (selectedPatch) {
+      ctx.strokeStyle = '#00e5ff';
+      ctx.lineWidth = 2;
+      const r = cellRect(o, selectedPatch.row * o.cols + selectedPatch.col);
+      ctx.strokeRect(r.x, r.y, r.width, r.height);
+    }
+  };
   const q = queryToken;
   const qText = q !== null ? `#${q} '${tokenLabel(recording.tokens[q]?.text ?? '')}'` : '—';
   return (
@@ -110,63 +159,26 @@ export function OverlayView() {
         </label>
       </div>
       <div className="overlay-body" ref={ref}>
-        {size.width > 0 && (
-          <svg width={size.width} height={size.height} data-testid="overlay-svg">
-            {imageUrl ? (
-              <image
-                href={imageUrl}
-                x={o.image.x}
-                y={o.image.y}
-                width={o.image.width}
-                height={o.image.height}
-                preserveAspectRatio="none"
-                style={{ imageRendering: 'pixelated' }}
-              />
-            ) : (
-              <rect {...o.image} fill="#f0f0f0" />
-            )}
-            {showHeat &&
-              heat &&
-              Array.from(heat.cells, (v, i) => {
-                if (Number.isNaN(v) || o.positions[i] < 0) return null;
-                const r = cellRect(o, i);
-                const tpos = heat.max > 0 ? v / heat.max : 0;
-                return (
-                  <rect
-                    key={`h${o.positions[i]}`}
-                    {...r}
-                    fill={lutColour(LUT, tpos)}
-                    fillOpacity={0.15 + 0.6 * tpos}
-                    className="heat-cell"
-                  />
-                );
-              })}
-            {showKept &&
-              fractions &&
-              Array.from(fractions, (f, i) => {
-                if (o.positions[i] < 0 || f === 1) return null;
-                const r = cellRect(o, i);
-                return (
-                  <rect
-                    key={`k${o.positions[i]}`}
-                    {...r}
-                    fill="#000"
-                    fillOpacity={0.62 * (1 - f)}
-                    className="evicted-cell"
-                    data-pos={o.positions[i]}
-                  />
-                );
-              })}
-            {q !== null && q >= t.imageStart && q < t.imageEnd && recording.tokens[q]?.patch && (
-              <rect
-                {...cellRect(o, recording.tokens[q].patch!.row * o.cols + recording.tokens[q].patch!.col)}
-                fill="none"
-                stroke="#00e5ff"
-                strokeWidth={2}
-              />
-            )}
-          </svg>
+        {imageUrl ? (
+          <img
+            src={imageUrl}
+            alt="the recording's input"
+            className="overlay-image"
+            style={{ left: o.image.x, top: o.image.y, width: o.image.width, height: o.image.height }}
+          />
+        ) : (
+          <div
+            className="overlay-image placeholder"
+            style={{ left: o.image.x, top: o.image.y, width: o.image.width, height: o.image.height }}
+          />
         )}
+        <canvas
+          ref={canvasRef}
+          className="overlay-cells"
+          data-testid="overlay-canvas"
+          data-evicted={evicted}
+          data-heat={heatSignature}
+        />
       </div>
       <div className="overlay-footer">
         <span data-testid="overlay-kept-count" data-kept-patches={keptPatches} data-k={kl ?? ''}>

@@ -3,12 +3,13 @@
  * before the app boots, so the built renderer runs without a model: previews and the UI benchmark
  * inject it with Playwright's addInitScript. Options come from `window.__VLC_FAKE__`.
  */
+import { llavaScaleRecording } from './llavaScaleRecording';
 import { syntheticRecording, type SyntheticOptions } from './syntheticRecording';
 import { fakeEngine } from './fakeEngine';
 
 declare global {
   interface Window {
-    __VLC_FAKE__?: { png?: number[]; options?: SyntheticOptions; stepMs?: number };
+    __VLC_FAKE__?: { png?: number[]; options?: SyntheticOptions; stepMs?: number; scale?: 'small' | 'llava' };
   }
 }
 
@@ -18,7 +19,7 @@ let engine: ReturnType<typeof fakeEngine> | null = null;
 const get = () => {
   if (!engine)
     engine = fakeEngine({
-      recording: syntheticRecording(cfg.options),
+      recording: cfg.scale === 'llava' ? llavaScaleRecording() : syntheticRecording(cfg.options),
       png: cfg.png ? new Uint8Array(cfg.png) : undefined,
       stepMs: cfg.stepMs ?? 60,
       emit: (event, payload) => {

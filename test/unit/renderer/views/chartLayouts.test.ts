@@ -13,14 +13,15 @@ import { curvesLayout } from '../../../../renderer/src/views/compare/layout';
 import { tokenLayout } from '../../../../renderer/src/views/common/tokenSpans';
 import {
   BOTH,
-  countStates,
+  countKept,
   keptCellAt,
   keptLayout,
   matrixRows,
   NEITHER,
   ONLY_A,
   ONLY_B,
-  rasterizeStates,
+  rasterizeKept,
+  stateAt,
   stateMatrix,
 } from '../../../../renderer/src/views/kept/layout';
 import {
@@ -145,22 +146,38 @@ describe('kept/evicted matrix layout', () => {
     const single = stateMatrix(rows, a, null);
     expect([...single.subarray(0, 6)]).toEqual([1, 1, 0, 0, 0, 1]);
     // one KV head: the kept count over layers is Σ k_l
-    expect(countStates(single).onlyA).toBe(3 + 2);
+    expect(countKept(rows, a, null).onlyA).toBe(3 + 2);
     const diff = stateMatrix(rows, a, b);
     expect([...diff.subarray(0, 6)]).toEqual([ONLY_A, BOTH, ONLY_B, NEITHER, NEITHER, BOTH]);
-    expect(countStates(diff)).toEqual({ onlyA: 2, onlyB: 2, both: 3, neither: 5 });
+    const count = (s: number) => diff.reduce((n, x) => n + (x === s ? 1 : 0), 0);
+    expect(countKept(rows, a, b)).toEqual({
+      onlyA: count(ONLY_A),
+      onlyB: count(ONLY_B),
+      both: count(BOTH),
+      neither: count(NEITHER),
+    });
+    expect(countKept(rows, a, b)).toEqual({ onlyA: 2, onlyB: 2, both: 3, neither: 5 });
+    for (let r = 0; r < rows.length; r++)
+      for (let j = 0; j < 6; j++) expect(stateAt(rows[r], j, a, b)).toBe(diff[r * 6 + j]);
   });
 
-  it('blends tokens that share a pixel column and maps pixels back to cells', () => {
-    const states = Uint8Array.from([1, 0, 1, 1]);
-    const { pixels, cols } = rasterizeStates(states, 1, 4, 2, [
+  it('blends tokens that share a pixel column, agreeing with the per-token states, and maps pixels back to cells', () => {
+    const colours: [number, number, number][] = [
       [0, 0, 0],
       [200, 100, 0],
-      [0, 0, 0],
-      [0, 0, 0],
-    ]);
-    expect(cols).toBe(2);
-    expect([...pixels]).toEqual([100, 50, 0, 255, 200, 100, 0, 255]);
+      [0, 0, 40],
+      [0, 80, 0],
+    ];
+    const rows = matrixRows('layers', 2, 2, 4, 0, 'mean');
+    const states = stateMatrix(rows, a, b);
+    const { pixels, cols } = rasterizeKept(rows, a, b, 3, colours);
+    expect(cols).toBe(3);
+    for (let r = 0; r < rows.length; r++)
+      for (let c = 0; c < 3; c++)
+        for (let ch = 0; ch < 3; ch++) {
+          const mean = (colours[states[r * 6 + 2 * c]][ch] + colours[states[r * 6 + 2 * c + 1]][ch]) / 2;
+          expect(pixels[(r * 3 + c) * 4 + ch]).toBe(Math.round(mean));
+        }
     const t = tokenLayout(rec.info);
     const L = keptLayout(4, t.m, t.spans, { width: 24 + 42, height: 40 + 24 });
     expect(L.spans.map((s) => s.modality)).toEqual(['text-pre', 'image', 'text-post']);
