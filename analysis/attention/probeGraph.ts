@@ -11,7 +11,8 @@
  * [rows, keys]), and
  *   rowWeights    f32 [sets, rows]          1 where a row belongs to a column-sum row set
  *   promptCols    f32 [keys, 1]             1 for prompt keys (j < m)
- *   decodeFrom    i64 [1]                   first chunk row that is a decode row (rows if none)
+ *   decodeFrom    i64 [1]                   first chunk row that is a decode row (the last row if
+ *                                           none, so no tensor is ever empty; its sums are ignored)
  *   overviewRows  i32 [rowBlocks, width]    row indices (into the chunk) of each overview pixel row,
  *                                           padded by repeating the block's first index (max is
  *                                           unchanged by duplicates)

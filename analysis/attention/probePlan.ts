@@ -182,7 +182,9 @@ export class ProbeLayerAssembler {
       promptCols: { type: 'float32', data: promptCols, dims: [keys, 1] },
       decodeFrom: {
         type: 'int64',
-        data: BigInt64Array.of(BigInt(Math.min(rows, Math.max(0, m - c.r0)))),
+        // Never an empty slice (zero-sized tensors are not safe on every provider): a chunk without
+        // decode rows passes its last row, and `add` ignores the recall set for it.
+        data: BigInt64Array.of(BigInt(Math.min(rows - 1, Math.max(0, m - c.r0)))),
         dims: [1],
       },
       overviewRows: this.blockIndex(c.rb0, c.rb1, c.r0, c.r1),
@@ -243,7 +245,7 @@ export class ProbeLayerAssembler {
     const { sums, recall, counts } = this.acc;
     const { overview } = this.stats;
     const jEnd = Math.min(c.k1, m);
-    // The recall set is an empty product (garbage on some providers) when the chunk has no decode row.
+    // Without decode rows the recall set was computed from a prefill row (see `feeds`): skip it.
     const sets = c.r1 > m ? S + 1 : S;
     for (let gi = 0; gi < heads / gs; gi++) {
       const vOff = (c.h0 / gs + gi) * m;
