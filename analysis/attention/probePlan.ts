@@ -4,7 +4,8 @@
  * onnxruntime tensors). A chunk is whole KV groups of query heads × a block of query rows aligned to
  * overview pixel rows (so every overview cell is computed inside one chunk) × the keys those rows can
  * see. Chunks are sized so heads·rows·keys ≤ maxEntries, which bounds the probe's memory: each
- * intermediate tensor of the graph is one of those entries wide (≈ 100 bytes per entry in all on CPU).
+ * intermediate tensor of the graph is at most that many entries (bench/stats measured +25–40 MB RSS
+ * for the whole build at the CPU default, bundled and LLaVA-1.6 scale alike).
  */
 import { HIST_BINS, type Stats } from './stats';
 import type { LayerTensors } from './layerTensors';
@@ -19,8 +20,8 @@ import type { ProbeHistogramMode } from './probeGraph';
 import { InvalidLayoutError, ShapeError } from './errors';
 
 /**
- * Default chunk size in logits: 2^19 keeps each f32 intermediate at 2 MB, inside the CPU's caches
- * (measured on the bundled-model scale: 2^17–2^20 within 10 % of each other, 2^22 2–3× slower).
+ * Default chunk size in logits: 2^19 keeps each f32 intermediate at 2 MB, near the CPU's caches
+ * (bundled-model scale, 2 cores: 2^17–2^19 within 10 % of each other, 2^21 about 1.4× slower).
  */
 export const DEFAULT_MAX_ENTRIES = 1 << 19;
 
@@ -49,7 +50,7 @@ export type ProbeFeed =
 /** The outputs of the probe graph for one chunk (names as in probeGraph.ts). */
 export interface ProbeChunkOutputs {
   columnSums: Float32Array;
-  /** u8 [heads, rowBlocks, colBlocks]: overview levels. */
+  /** u8 [heads, colBlocks, rowBlocks] (transposed): overview levels. */
   overview: Uint8Array;
   /** Histogram mode `scatter`: i32 [heads·3·162]. */
   histogram?: Int32Array;
@@ -301,8 +302,7 @@ export class ProbeLayerAssembler {
 
 /**
  * Tallies bins[from..to) into four interleaved histograms: consecutive entries often share a bin, and
- * one histogram would make each increment wait for the previous store (2× slower on a 137 M-entry
- * LLaVA layer).
+ * with one histogram each increment waits for the previous store (measured ~1.5× slower).
  */
 function countBins(bins: Uint8Array, from: number, to: number, tally: Uint32Array): void {
   let i = from;
