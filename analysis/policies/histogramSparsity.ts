@@ -1,19 +1,20 @@
 /**
  * Sparsity read from the per-recording histograms (ALGORITHMS §2): at threshold edge e_k the number
- * of sparse entries is the cumulative count Σ_{i≤k} b_i, exactly the direct count, so a threshold
- * change costs O(L·H) reads of a prefix table, never a pass over attention.
+ * of sparse entries is the cumulative count Σ_{i≤k} b_i, exactly the direct count.
  *
- * Thresholds are edge indices k ∈ [0, 160] of the fixed grid e_k = −8 + k/20 (p = 10^{e_k}); the
- * grid itself belongs to analysis/attention. This tiny reader of `hist` lives here because the
- * policies need nothing else from it.
+ * Thresholds are edge indices k ∈ [0, 160] of the fixed grid e_k = −8 + k/20 (p = 10^{e_k}), which
+ * belongs to analysis/attention (histogramGrid.ts). analysis/attention's `sparsityProfile` gives the
+ * same values (tested equal) by summing up to 162 bins per head; this reader sums once into a prefix
+ * table per recording, so a threshold-slider move costs one read per (layer, head).
  */
+import { DEFAULT_EDGE_INDEX, EDGE_COUNT } from '../attention/histogramGrid';
 import { HIST_BINS, ROW_SETS, type RowSet, type StatsDims } from '../attention/stats';
 
 /** Number of threshold edges e_0 … e_160. */
-export const THRESHOLD_EDGE_COUNT = HIST_BINS - 1;
+export const THRESHOLD_EDGE_COUNT = EDGE_COUNT;
 
-/** Edge index of the default threshold p = 0.01 (e = −2 = −8 + 120/20). */
-export const DEFAULT_THRESHOLD_EDGE = 120;
+/** Edge index of the default threshold p = 0.01 (e_120 = −2). */
+export const DEFAULT_THRESHOLD_EDGE = DEFAULT_EDGE_INDEX;
 
 /** f64 [L, H, 3, 162] running sums of `hist` along the bins (f64: prefill counts reach m²/2). */
 export function histogramPrefix(hist: Uint32Array): Float64Array {

@@ -16,9 +16,9 @@
  * Window scorers need unpooled observation-window sums for their w; Stats carry them for
  * WINDOW_SIZES only. PyramidKV's w = max(1, ⌊f·B/100⌋) changes with the budget and is usually not
  * among them: such a policy comes back as `{ status: 'missingWindow', missingWindow: w }` with its
- * allocation but no kept sets. The caller (the engine) computes the sums from queries/keys and hands
- * them over with `addWindowSums(w, sums)`; the next `results()` fills the policy in. The same holds
- * for the points of a recall curve.
+ * allocation but no kept sets. The caller (the engine) computes the sums from queries/keys
+ * (analysis/attention's `addWindowSums`) and hands them over with `addWindowSums(w, sums)`; the next
+ * `results()` fills the policy in. The same holds for the points of a recall curve.
  *
  * Results are new objects on every change, but a policy whose inputs did not change keeps the very
  * same result object, so views memoised by reference skip it.
@@ -187,7 +187,8 @@ export class LiveAnalysis {
   private resolvedPolicies: Policy[];
   private budgetCache: ResolvedBudget;
   private readonly prefix: Float64Array;
-  private readonly windowSums: Record<number, Float32Array>;
+  /** Window sums handed over with `addWindowSums` (those in the Stats are read from there). */
+  private readonly addedWindowSums: Record<number, Float32Array> = {};
   // Rankings are ~6 MB each at LLaVA scale; 48 holds every preset's at both granularities plus the
   // window scorers of a budget sweep's PyramidKV windows.
   private readonly rankings = new BoundedCache<string, Ranking>(48);
@@ -214,7 +215,6 @@ export class LiveAnalysis {
     this.stats = stats;
     this.kvDtype = options.kvDtype;
     this.prefix = histogramPrefix(stats.hist);
-    this.windowSums = { ...stats.windowSums };
     this.p = LiveAnalysis.checked({ ...DEFAULT_ANALYSIS_PARAMS }, options.params ?? {});
     this.resolvedPolicies = this.p.policies.map(resolvePolicy);
     this.budgetCache = resolveBudget(this.p.budget, stats.dims.L, stats.dims.m);
@@ -243,13 +243,27 @@ export class LiveAnalysis {
     const { L, Hkv, m } = this.stats.dims;
     if (!Number.isInteger(w) || w < 1) throw new InvalidParamsError('window w', w, 'a whole number ≥ 1');
     if (sums.length !== L * Hkv * m) throw new StatsShapeError(`windowSums[${w}]`, L * Hkv * m, sums.length);
-    this.windowSums[w] = sums;
+    this.addedWindowSums[w] = sums;
     this.current = null;
+  }
+
+  /**
+   * Every observation window with sums: the Stats' own (including any analysis/attention's
+   * `addWindowSums` stored there since) and those handed over here.
+   */
+  private get windowSums(): Record<number, Float32Array> {
+    return { ...this.stats.windowSums, ...this.addedWindowSums };
+  }
+
+  private hasWindowSums(w: number): boolean {
+    return w in this.addedWindowSums || w in this.stats.windowSums;
   }
 
   /** Observation windows that have sums (precomputed or added). */
   windowSizes(): number[] {
-    return Object.keys(this.windowSums).map(Number);
+    return Object.keys(this.windowSums)
+      .map(Number)
+      .sort((a, b) => a - b);
   }
 
   /** The current results, recomputing only what the last changes invalidated. */
@@ -316,7 +330,7 @@ export class LiveAnalysis {
       if (!policy.scorer || (needsPostVision(policy) && this.tauIsZero())) continue;
       const window = allocatorWindow(policy.allocator, this.allocationInputBase());
       const s = resolveScorer(policy.scorer, { nSink: this.p.nSink, allocatorWindow: window });
-      if (s.id !== 'window' || this.windowSums[s.w]) this.ranking(s, this.p.granularity);
+      if (s.id !== 'window' || this.hasWindowSums(s.w)) this.ranking(s, this.p.granularity);
     }
   }
 
@@ -607,7 +621,7 @@ export class LiveAnalysis {
         mode: policy.window.sinks,
         recent,
       };
-    if (s.id === 'window' && !this.windowSums[s.w]) return { kind: 'missing', w: s.w };
+    if (s.id === 'window' && !this.hasWindowSums(s.w)) return { kind: 'missing', w: s.w };
     const wObs = scorerObservationWindow(s, m);
     const W = new Int32Array(L);
     for (let l = 0; l < L; l++) W[l] = effectiveWindow(allocation.k[l], recent[l], wObs);
@@ -651,7 +665,7 @@ export class LiveAnalysis {
     // TopK of anything over all m keys is every key.
     if (k >= m) return layerMetric(new Float64Array(L).fill(1));
     const s = resolveScorer(policy.scorer!, { nSink: this.p.nSink, allocatorWindow: allocation.window });
-    if (s.id === 'window' && !this.windowSums[s.w]) return null;
+    if (s.id === 'window' && !this.hasWindowSums(s.w)) return null;
     const key = `${scorerKey(s)}|${this.p.granularity}|${k}`;
     let r = this.scorerHits.get(key);
     if (!r) {

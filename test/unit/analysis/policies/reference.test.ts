@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildStats } from '../../../../analysis/attention/buildStats';
+import { sparsityProfile } from '../../../../analysis/attention/sparsity';
 import { HIST_BINS, type Stats } from '../../../../analysis/attention/stats';
 import { type AllocatorSpec, allocate } from '../../../../analysis/policies/allocators/allocator';
 import { postVisionDensity } from '../../../../analysis/policies/allocators/sparsityAware';
@@ -207,5 +209,54 @@ describe(`policies against the numpy reference (seed ${fx.meta.seed})`, () => {
       expect(curve.points[i].budget.total).toBe(p.T);
       expectAgree(curve.points[i].recall!.perLayer, p.recall, `curve ${p.basisPoints}`);
     });
+  });
+});
+
+describe('policies on Stats from analysis/attention’s TypeScript builder', () => {
+  const { L, H, Hkv, D, m, G } = dims;
+  const n = m + G;
+  const built = buildStats(stats.spec, { m, G, postVisionStart: fx.meta.postVisionStart }, (l) => ({
+    queries: Float32Array.from(fx.Q.slice(l * H * n * D, (l + 1) * H * n * D)),
+    keys: Float32Array.from(fx.K.slice(l * Hkv * n * D, (l + 1) * Hkv * n * D)),
+  }));
+
+  it('reads the same sparsities as analysis/attention', () => {
+    const prefix = histogramPrefix(built.hist);
+    for (const rowSet of ['prefill', 'postVision', 'decode'] as const)
+      for (const edge of [0, 60, 120, 121, 150, 160])
+        expect(Array.from(layerSparsity(prefix, dims, rowSet, edge)!)).toEqual(
+          Array.from(sparsityProfile(built, rowSet, edge)),
+        );
+  });
+
+  it('keeps the reference sets for every preset (window sums added as the engine would)', () => {
+    const added = new Map<number, Float32Array>();
+    const runs = new Map<string, LiveAnalysis>();
+    for (const p of fx.policies) {
+      const key = `${JSON.stringify(p.budget)}|${p.granularity}`;
+      let live = runs.get(key);
+      if (!live) {
+        live = new LiveAnalysis(built, {
+          kvDtype: 'f16',
+          params: { budget: p.budget, granularity: p.granularity },
+        });
+        runs.set(key, live);
+      }
+      let r = live.results().policies.find((x) => x.policy.id === p.policy)!;
+      if (r.status === 'missingWindow') {
+        const w = r.missingWindow;
+        if (!added.has(w)) added.set(w, Float32Array.from(fx.stats.windowSums[String(w)]));
+        live.addWindowSums(w, added.get(w)!);
+        r = live.results().policies.find((x) => x.policy.id === p.policy)!;
+      }
+      const what = `${p.policy} ${key}`;
+      expect(r.status, what).toBe('ok');
+      const ok = r as PolicyOk;
+      expect(Array.from(ok.allocation.k), what).toEqual(p.k);
+      for (let l = 0; l < L; l++)
+        for (let g = 0; g < ok.kept.groups; g++)
+          expect(Array.from(keptSet(ok.kept, l, g)), `${what} l${l} g${g}`).toEqual(p.kept[l][g]);
+      expectAgree(ok.recall.perLayer, p.recall, `${what} recall`);
+    }
   });
 });
