@@ -20,6 +20,7 @@ import {
   type AttentionSpec,
   buildColumnSumGraph,
   buildStats,
+  createStats,
   type LayerTensors,
   ProbeLayerAssembler,
   type StatsLayout,
@@ -119,7 +120,6 @@ class FusedBaseline {
   }
 
   async run(spec: AttentionSpec, layout: StatsLayout, layers: LayerTensors[]): Promise<void> {
-    const { createStats } = await import('../analysis/attention/createStats');
     const stats = createStats(spec, layout);
     for (let l = 0; l < layers.length; l++) {
       const asm = new ProbeLayerAssembler(stats, l % spec.layers, {
@@ -242,7 +242,8 @@ async function llavaProbe(
 }
 
 const perLayer = (t: Timing) => median(t.times) / runLayers;
-const lp = await llavaProbe(provider);
+// An unavailable provider was reported above; do not try it again.
+const lp = runner ? await llavaProbe(provider) : null;
 if (lp) {
   console.log(
     `llava-1.6 (L 32, H 32, Hkv 8, D 128, m 2900, G 32) probe on ${provider}: ran ${runLayers} of 32 layers, ${llavaRuns} run(s): median ${ms(perLayer(lp.probe))} ms/layer → ${((perLayer(lp.probe) * 32) / 1000).toFixed(1)} s for 32 layers (scaled), peak +${mb(lp.rss)} MB RSS, chunks ≤ ${lp.maxEntries} logits`,

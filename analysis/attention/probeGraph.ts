@@ -38,7 +38,7 @@
  * Histogram bins: x = log10(A / rowmax) equals (z − zmax)/ln 10 exactly, so the graph takes x from the
  * logits (no log of a rounded probability) and the bin as ⌊20x + 161⌋ clipped to [0, 161] in f32 —
  * the index of the last edge e_i = −8 + i/20 that is ≤ x, plus one. The TypeScript builder is the
- * definition (binary search over the f64 edge table, ALGORITHMS §2); this evaluation agrees with it
+ * definition (comparison with the f64 edge table, ALGORITHMS §2); this evaluation agrees with it
  * except for x within a few 1e-7 of an edge, inside the 1e-5 that §9 allows between implementations.
  * (A comparison against a gathered f32 edge table was tried: its two per-entry Gathers cost 60 % of
  * the graph on CPU and decide nothing more exactly, the f32 table being itself rounded.)

@@ -218,9 +218,11 @@ async function createSession(
   try {
     return await ort.InferenceSession.create(model, options);
   } catch (e) {
-    // ORT prefixes its messages with a source location; the first line carries the reason.
+    // ORT prefixes its messages with a source location and the failed check; the rest of the first
+    // line is the reason ("Failed to get a WebGPU adapter: No supported adapters").
     const first = ((e as Error).message ?? String(e)).split('\n')[0];
-    throw new ProbeProviderUnavailableError(provider, first.replace(/^\/\S+:\d+ /, '').trim() || first);
+    const reason = first.replace(/^\/\S+:\d+ (.*? was false\. )?/, '').trim() || first;
+    throw new ProbeProviderUnavailableError(provider, reason);
   }
 }
 
