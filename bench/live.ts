@@ -19,6 +19,7 @@
  *
  * Run: `npx tsx bench/live.ts` (or `npm run bench -- live`). Ends with one line `live: …`.
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { HIST_BINS, type Stats, WINDOW_SIZES } from '../analysis/attention/stats';
 import { percentBudget } from '../analysis/policies/budget';
@@ -177,6 +178,10 @@ function time(label: string, iterations: number, warmup: number, step: (i: numbe
 
 // ---- setup ------------------------------------------------------------------------------------
 
+// Timings on a shared machine depend on what else runs: say so next to the figures.
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ${loadavg()[0].toFixed(2)}`,
+);
 let t0 = performance.now();
 const stats = syntheticStats();
 console.log(
@@ -197,6 +202,11 @@ console.log(
 );
 const statuses = live.results().policies.map((p) => p.status);
 if (statuses.some((s) => s !== 'ok')) throw new Error(`not every preset computed: ${statuses.join(', ')}`);
+// The threshold step must really move VL-Cache's budgets, or the benchmark would time a no-op.
+const vlAt = (edge: number) => live.update({ pView: edge }).policies.find((p) => p.policy.id === 'vl-cache')!;
+const [a, b] = EDGES.map(vlAt);
+if (a.status !== 'ok' || b.status !== 'ok' || a.allocation.k.every((k, l) => k === b.allocation.k[l]))
+  throw new Error('the two thresholds give VL-Cache the same allocation');
 
 // ---- LiveAnalysis -----------------------------------------------------------------------------
 
@@ -266,5 +276,5 @@ const rT = med(naive) / med(threshold);
 const rB = med(naive) / med(budget);
 console.log(`ratio naive / LiveAnalysis: threshold ${rT.toFixed(0)}×, budget ${rB.toFixed(0)}×`);
 console.log(
-  `live: threshold median ${fmt(med(threshold))} ms p95 ${fmt(p95(threshold))} ms, budget median ${fmt(med(budget))} ms p95 ${fmt(p95(budget))} ms (target p95 < 16 ms); naive ${fmt(med(naive))} ms; ratio ${rT.toFixed(0)}× / ${rB.toFixed(0)}×`,
+  `live: threshold median ${fmt(med(threshold))} ms p95 ${fmt(p95(threshold))} ms, budget median ${fmt(med(budget))} ms p95 ${fmt(p95(budget))} ms (target p95 < 16 ms); naive ${fmt(med(naive))} ms; ratio ${rT.toFixed(0)}× / ${rB.toFixed(0)}×; load ${loadavg()[0].toFixed(2)}`,
 );
