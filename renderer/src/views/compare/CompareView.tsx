@@ -45,7 +45,7 @@ function CurveChart({ metric }: { metric: 'recall' | 'hitRate' }) {
         <svg width={size.width} height={size.height} data-testid={`curve-${metric}`}>
           <title>{METRIC_HELP[metric]}</title>
           <text x={layout.plot.x} y={10} className="chart-title">
-            {metric === 'recall' ? 'attention recall' : 'CacheHitRate'} vs budget
+            {metric === 'recall' ? 'attention recall' : 'CacheHitRate'}
           </text>
           <g className="axis">
             {layout.ticksY.map((t) => (

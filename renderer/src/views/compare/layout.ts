@@ -62,7 +62,11 @@ export function curvesLayout(
     y,
     lines,
     markerX: x(Math.max(1, Math.min(100, currentPercent))),
-    ticksX: [1, 2, 5, 10, 20, 50, 100].map((value) => ({ value, px: x(value), label: `${value}%` })),
+    ticksX: (plot.width < 220 ? [1, 10, 100] : [1, 2, 5, 10, 20, 50, 100]).map((value) => ({
+      value,
+      px: x(value),
+      label: `${value}%`,
+    })),
     ticksY: [0, 0.25, 0.5, 0.75, 1].map((value) => ({ value, px: y(value), label: value.toFixed(2) })),
   };
 }

@@ -88,7 +88,12 @@ export function SessionPanel() {
           />
         </label>
       </div>
-      <div className="muted">{busy ?? `${logLength} action${logLength === 1 ? '' : 's'} in the log`}</div>
+      <div className="muted">
+        {busy ??
+          (recording
+            ? `${logLength} action${logLength === 1 ? '' : 's'} in the log`
+            : 'No recording yet: run a model or open a .vlcs session; saving needs a recording.')}
+      </div>
       {error && (
         <div className="error" role="alert">
           {error}
