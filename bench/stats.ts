@@ -40,7 +40,7 @@ const provider = opt('provider', 'cpu') as ProbeProvider;
 const llavaLayers = Number(opt('llava-layers', '2'));
 const runs = Number(opt('runs', '7'));
 const threads = Number(opt('threads', '0')) || undefined;
-if (provider !== 'cpu' && provider !== 'webgpu') throw new Error(`unknown provider ${provider}`);
+if (!['cpu', 'webgpu', 'cuda'].includes(provider)) throw new Error(`unknown provider ${provider}`);
 
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], p: number): number {

@@ -31,7 +31,8 @@ import {
 } from '../attention/index';
 import { VlcacheError } from '../engine/errors';
 
-export type ProbeProvider = 'cpu' | 'webgpu';
+/** The execution providers of analysis/model/providers.ts (cuda only where the user installed it). */
+export type ProbeProvider = 'cpu' | 'webgpu' | 'cuda';
 
 /** The provider could not create a session (no GPU adapter, provider not bundled, …). */
 export class ProbeProviderUnavailableError extends VlcacheError {
@@ -50,7 +51,7 @@ export interface ProbeRunnerOptions {
   provider: ProbeProvider;
   /**
    * Largest chunk in logits (heads × rows × keys). Defaults: 2^19 on CPU (cache-sized intermediates),
-   * 2^25 on WebGPU, where fewer, larger dispatches keep the device busy.
+   * 2^25 on a GPU provider, where fewer, larger dispatches keep the device busy.
    */
   maxEntries?: number;
   /** CPU threads for ORT's intra-op pool (ORT's default: one per core). */
@@ -70,7 +71,7 @@ export interface ProbeBuildOptions {
 /** A layer's tensors, possibly read lazily (e.g. from a session file). */
 export type GetLayerAsync = (layer: number) => LayerTensors | Promise<LayerTensors>;
 
-export const DEFAULT_WEBGPU_MAX_ENTRIES = 1 << 25;
+export const DEFAULT_GPU_MAX_ENTRIES = 1 << 25;
 
 export class ProbeRunner {
   private columnSums?: ort.InferenceSession;
@@ -93,7 +94,7 @@ export class ProbeRunner {
     const cpu = options.provider === 'cpu';
     const histogram = options.histogram ?? (cpu ? 'bins' : 'scatter');
     const probe = await createSession(buildProbeGraph(spec, histogram), options.provider, sessionOptions);
-    const maxEntries = options.maxEntries ?? (cpu ? DEFAULT_MAX_ENTRIES : DEFAULT_WEBGPU_MAX_ENTRIES);
+    const maxEntries = options.maxEntries ?? (cpu ? DEFAULT_MAX_ENTRIES : DEFAULT_GPU_MAX_ENTRIES);
     return new ProbeRunner(spec, options.provider, maxEntries, histogram, sessionOptions, probe);
   }
 
