@@ -90,3 +90,67 @@ export function currentPolicy(p: Params): string | null {
 export function policyRef(p: Params, id: string): string | Policy {
   return p.customPolicies.find((c) => c.id === id) ?? id;
 }
+
+/**
+ * The params of an opened session file, keeping only known keys whose values have the right shape,
+ * so a session from another version can never put the views in an impossible state.
+ */
+export function sanitizeParams(raw: unknown): Partial<Params> {
+  if (!raw || typeof raw !== 'object') return {};
+  const r = raw as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  const int = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  for (const key of Object.keys(DEFAULT_PARAMS) as (keyof Params)[]) {
+    const v = r[key];
+    if (v === undefined) continue;
+    const d = DEFAULT_PARAMS[key];
+    let ok = false;
+    switch (key) {
+      case 'head':
+        ok = v === 'mean' || int(v);
+        break;
+      case 'queryToken':
+        ok = v === null || int(v);
+        break;
+      case 'diffPolicy':
+        ok = v === null || typeof v === 'string';
+        break;
+      case 'policies':
+        ok = Array.isArray(v) && v.every((x) => typeof x === 'string');
+        break;
+      case 'customPolicies':
+        ok =
+          Array.isArray(v) &&
+          v.every((x) => x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string');
+        break;
+      case 'budget': {
+        const b = v as Budget;
+        ok =
+          !!b &&
+          ((b.kind === 'percent' && int(b.basisPoints) && b.basisPoints >= 1 && b.basisPoints <= 10000) ||
+            (b.kind === 'tokens' && int(b.perLayer) && b.perLayer >= 1));
+        break;
+      }
+      case 'viewEdge':
+      case 'allocEdge':
+        ok = int(v) && (v as number) <= 160;
+        break;
+      case 'layer':
+      case 'nSink':
+        ok = int(v);
+        break;
+      case 'windowFraction':
+        ok = int(v) && (v as number) <= 100;
+        break;
+      default:
+        ok = typeof v === typeof d;
+        if (key === 'granularity') ok = v === 'kvHead' || v === 'layer';
+        if (key === 'colourScale') ok = v === 'log' || v === 'linear';
+        if (key === 'overlaySource') ok = v === 'query' || v === 'postVision';
+        if (key === 'attentionMode') ok = v === 'map' || v === 'overview';
+        if (key === 'keptRows') ok = v === 'layers' || v === 'heads';
+    }
+    if (ok) out[key] = v;
+  }
+  return out as Partial<Params>;
+}

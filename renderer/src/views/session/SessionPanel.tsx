@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Panel } from '../../components/Panel';
 import { engine } from '../../engine/engineHolder';
+import { sanitizeParams } from '../../stores/paramsSlice';
 import { openRecording } from '../../stores/runActions';
 import { actions, studio, useStudio } from '../../stores/store';
 
@@ -47,11 +48,8 @@ export function SessionPanel() {
       const r = await engine().api.importSession({ bytes: new Uint8Array(await file.arrayBuffer()) });
       const { params, timeline: _timeline, ...info } = r;
       await openRecording(info);
-      if (params && typeof params === 'object' && Object.keys(params).length)
-        actions.dispatch({
-          type: 'setParams',
-          patch: params as Partial<ReturnType<typeof studio.store.getState>['params']>,
-        });
+      const patch = sanitizeParams(params);
+      if (Object.keys(patch).length) actions.dispatch({ type: 'setParams', patch });
     } catch (e) {
       setError((e as Error).message);
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PARAMS } from '../../../../renderer/src/stores/paramsSlice';
+import { DEFAULT_PARAMS, sanitizeParams } from '../../../../renderer/src/stores/paramsSlice';
 import { createStudioStore } from '../../../../renderer/src/stores/store';
 
 describe('action log', () => {
@@ -99,5 +99,28 @@ describe('gestures', () => {
     const { store, actions } = createStudioStore();
     actions.dispatch({ type: 'setParams', patch: { budget: { kind: 'percent', basisPoints: 1000 } } });
     expect(store.getState().log).toHaveLength(0);
+  });
+});
+
+describe('session params', () => {
+  it('keeps known keys with valid values and drops the rest', () => {
+    const p = sanitizeParams({
+      layer: 3,
+      head: 'mean',
+      budget: { kind: 'tokens', perLayer: 40 },
+      viewEdge: 500,
+      granularity: 'layer',
+      colourScale: 'rainbow',
+      policies: ['h2o', 7],
+      unknown: 1,
+    });
+    expect(p).toEqual({
+      layer: 3,
+      head: 'mean',
+      budget: { kind: 'tokens', perLayer: 40 },
+      granularity: 'layer',
+    });
+    expect(sanitizeParams(null)).toEqual({});
+    expect(sanitizeParams({ budget: { kind: 'percent', basisPoints: 0 } })).toEqual({});
   });
 });
