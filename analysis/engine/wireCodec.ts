@@ -26,7 +26,8 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
 export function bytesToBase64(bytes: Uint8Array): string {
   const parts: string[] = [];
-  const CHUNK = 0x8000;
+  // A multiple of 3, so every chunk but the last encodes whole 3-byte groups.
+  const CHUNK = 3 * 0x2800;
   for (let c = 0; c < bytes.length; c += CHUNK) {
     let s = '';
     const end = Math.min(bytes.length, c + CHUNK);
