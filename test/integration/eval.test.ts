@@ -1,8 +1,8 @@
 /**
  * The eval sweep end to end on CPU with the bundled model and eval set: 10 items, 3 policies × 3
  * budgets. At 100 % every policy is the full cache exactly; the results file is the same (up to its
- * wall-clock `run` field) on 1 and 2 workers, across runs, and after the CLI is killed mid-sweep and
- * run again.
+ * wall-clock `run` field) for two runs: one in-process worker, uninterrupted, and the CLI on 2 workers,
+ * killed (SIGKILL) after 3 items and run again — so across runs, worker counts and a kill at once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -79,12 +79,9 @@ describe('eval sweep on the bundled model', () => {
         firstTokenRule: 'y0 from the full prefill (ALGORITHMS §0)',
       },
     });
-    expect(Object.keys(one.meta.model.hashes).sort()).toEqual([
-      'decoder.onnx',
-      'embed.onnx',
-      'tokenizer.json',
-      'vision.onnx',
-    ]);
+    expect(one.meta.model.hashes).toEqual(
+      JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')).hashes,
+    );
     for (const it of one.items) {
       expect(it.cells).toHaveLength(POLICIES.length * BUDGETS.length);
       for (const c of it.cells) {
@@ -119,21 +116,7 @@ describe('eval sweep on the bundled model', () => {
     expect(low.some((c) => c.status === 'ok' && c.recall < 1)).toBe(true);
   });
 
-  it('writes the same file on 2 workers as on 1', async () => {
-    const two = await runSweep({
-      modelDir,
-      setDir,
-      out: join(tmp, 'two.json'),
-      provider: 'cpu',
-      settings,
-      limit: LIMIT,
-      workers: 2,
-    });
-    expect(two.run.sessions[0].workers).toBe(2);
-    expect(comparable(join(tmp, 'two.json'))).toBe(comparable(join(tmp, 'one.json')));
-  }, 120_000);
-
-  it('resumes after the CLI is killed mid-sweep and ends with the same file', async () => {
+  it('on 2 workers, killed mid-sweep and run again, ends with the same file as one uninterrupted worker', async () => {
     const out = join(tmp, 'killed.json');
     const args = [
       'eval',
