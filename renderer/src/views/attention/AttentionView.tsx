@@ -143,6 +143,7 @@ export function AttentionView() {
   const draw = useCallback(() => {
     const canvas = canvasRef.current;
     if (!canvas || !t || !recording || size.width < 20 || size.height < 20) return;
+    const started = performance.now();
     const ctx = prepareCanvas(canvas, size.width, size.height);
     if (!ctx) return;
     const w = windowRef.current;
@@ -202,6 +203,8 @@ export function AttentionView() {
     }
     const max = cached.max;
     drawDecorations(ctx, L, t, queryToken);
+    // How long this redraw took, for the UI benchmark (an attribute, not state: no re-render).
+    canvas.dataset.drawMs = (performance.now() - started).toFixed(2);
     setSource((s) => (s.kind === kind && Math.abs(s.max - max) <= 1e-9 ? s : { kind, max }));
   }, [t, recording, size, n, tileKey, fetchTile, stats, head, layer, colourScale, queryToken]);
 

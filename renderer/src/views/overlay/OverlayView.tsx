@@ -46,6 +46,19 @@ export function OverlayView() {
   }, [recording]);
   useEffect(() => () => (imageUrl ? URL.revokeObjectURL(imageUrl) : undefined), [imageUrl]);
 
+  const layoutMemo = useMemo(
+    () =>
+      recording
+        ? overlayLayout(
+            { width: size.width, height: Math.max(0, size.height) },
+            recording.image.width / recording.image.height,
+            recording.tokens,
+            recording.model.imageGrid,
+          )
+        : null,
+    [recording, size],
+  );
+
   const rowKey = `${recording?.recordingId}|${layer}|${head}|${queryToken}`;
   useEffect(() => {
     if (!recording || !t || source !== 'query' || queryToken === null || t.imageEnd <= t.imageStart) return;
@@ -67,13 +80,9 @@ export function OverlayView() {
   }, [recording, t, source, queryToken, layer, head, rowKey]);
 
   if (!recording || !t) return null;
-  if (t.imageEnd <= t.imageStart) return <div className="muted">This recording has no image.</div>;
-  const o = overlayLayout(
-    { width: size.width, height: Math.max(0, size.height) },
-    recording.image.width / recording.image.height,
-    recording.tokens,
-    recording.model.imageGrid,
-  );
+  if (t.imageEnd <= t.imageStart || !layoutMemo)
+    return <div className="muted">This recording has no image.</div>;
+  const o = layoutMemo;
   let heat: { cells: Float32Array; max: number } | null = null;
   if (source === 'query' && row && row.key === rowKey) heat = cellValues(o, row.values, t.imageStart);
   if (source === 'postVision' && stats)
