@@ -5,7 +5,7 @@
  */
 import { line, scaleLinear, scaleLog } from 'd3';
 
-export const CURVE_MARGIN = { top: 16, right: 8, bottom: 22, left: 32 };
+export const CURVE_MARGIN = { top: 16, right: 16, bottom: 22, left: 32 };
 
 export interface CurveSeries {
   id: string;
