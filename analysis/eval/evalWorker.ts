@@ -33,19 +33,35 @@ const engine = new Engine({
 });
 engine.allowModelDir(init.modelDir);
 
+let controller: AbortController | null = null;
+let running: Promise<void> = Promise.resolve();
+
 async function start(): Promise<void> {
   const model = await engine.model(init.modelDir, init.provider);
   const ortVersion = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string })
     .version;
   post({ type: 'ready', provider: model.provider, onnxruntime: ortVersion });
   port!.on('message', (m: ToWorker) => {
-    if (m.type !== 'item') return fatal(new Error(`unknown message ${(m as { type: unknown }).type}`));
-    void runItem(m);
+    if (m.type === 'item') running = runItem(m);
+    else if (m.type === 'stop') void stop(model.release);
+    else fatal(new Error(`unknown message ${(m as { type: unknown }).type}`));
   });
+}
+
+/**
+ * Ends the thread by letting its event loop run dry, never while a model call is in flight (a thread
+ * terminated inside onnxruntime aborts the process): cancel the item, wait for it, release the model.
+ */
+async function stop(release: () => Promise<void>): Promise<void> {
+  controller?.abort();
+  await running;
+  await release().catch(() => undefined);
+  port!.close();
 }
 
 async function runItem({ item }: Extract<ToWorker, { type: 'item' }>): Promise<void> {
   current = { line: item.line };
+  controller = new AbortController();
   try {
     const result = await evaluateItem(
       {
@@ -53,6 +69,7 @@ async function runItem({ item }: Extract<ToWorker, { type: 'item' }>): Promise<v
         modelDir: init.modelDir,
         provider: init.provider,
         settings: init.settings,
+        signal: controller.signal,
         onProgress: (fraction) => post({ type: 'progress', line: item.line, fraction }),
       },
       item,
@@ -65,6 +82,7 @@ async function runItem({ item }: Extract<ToWorker, { type: 'item' }>): Promise<v
     else fatal(e);
   } finally {
     current = null;
+    controller = null;
   }
 }
 

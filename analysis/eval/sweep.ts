@@ -30,7 +30,7 @@ import {
   type SweepSettings,
 } from './results';
 import { summarise } from './summary';
-import type { FromWorker, WorkerInit } from './workerProtocol';
+import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol';
 
 export const SCORING_RULE =
   'ALGORITHMS §7: normalise (lowercase, strip punctuation, collapse and trim whitespace); short answers: exact match of the answer part after the lead-in; captions: SQuAD-style bag-of-words F1';
@@ -263,7 +263,14 @@ interface PoolOptions {
   onFailed: (f: EvalItemFailure) => void;
 }
 
-/** Hands items to workers in the set's order, one at a time each, until all are done or it stops. */
+/** How long a stopping worker may take to finish its current model call before it is terminated. */
+const STOP_GRACE_MS = 20_000;
+
+/**
+ * Hands items to workers in the set's order, one at a time each, until all are done or it stops.
+ * Stopping (done, cancel, failure) asks every worker to stop and waits for it: terminating a thread
+ * inside an onnxruntime call aborts the whole process, so `terminate` is only the last resort.
+ */
 function runPool(p: PoolOptions): Promise<void> {
   return new Promise<void>((resolvePool, rejectPool) => {
     const queue = [...p.todo];
@@ -271,26 +278,36 @@ function runPool(p: PoolOptions): Promise<void> {
     const inflight = new Map<Worker, EvalItem>();
     const partial = new Map<number, number>();
     const pool: Worker[] = [];
-    let settled = false;
+    const exited = new Map<Worker, Promise<void>>();
+    let stopping = false;
     let doneHere = 0;
     let failed = p.failedBefore;
     let paceStart: number | null = null;
 
-    const finish = (err?: Error) => {
-      if (settled) return;
-      settled = true;
+    const stop = (why: 'done' | 'cancelled' | Error) => {
+      if (stopping) return;
+      stopping = true;
+      queue.length = 0;
       p.signal?.removeEventListener('abort', onAbort);
-      void Promise.all(pool.map((w) => w.terminate())).then(
-        () => (err ? rejectPool(err) : resolvePool()),
-        () => (err ? rejectPool(err) : resolvePool()),
-      );
+      for (const w of pool) w.postMessage({ type: 'stop' } satisfies ToWorker);
+      const grace = (w: Worker) =>
+        Promise.race([
+          exited.get(w)!,
+          new Promise<void>((r) => setTimeout(r, STOP_GRACE_MS).unref()).then(() => w.terminate()),
+        ]);
+      void Promise.allSettled(pool.map(grace)).then(() => {
+        if (why === 'done') resolvePool();
+        else if (why === 'cancelled')
+          rejectPool(new SweepCancelledError(p.doneBefore + doneHere, p.total, p.journalPath));
+        else rejectPool(why);
+      });
     };
-    const onAbort = () => finish(new SweepCancelledError(p.doneBefore + doneHere, p.total, p.journalPath));
-    if (p.signal?.aborted) return onAbort();
+    const onAbort = () => stop('cancelled');
+    if (p.signal?.aborted) return stop('cancelled');
     p.signal?.addEventListener('abort', onAbort);
 
     const report = () => {
-      if (!p.onProgress) return;
+      if (!p.onProgress || stopping) return;
       let running = 0;
       for (const f of partial.values()) running += f;
       const work = doneHere + running;
@@ -307,22 +324,22 @@ function runPool(p: PoolOptions): Promise<void> {
       });
     };
     const next = (w: Worker) => {
+      inflight.delete(w);
+      if (stopping) return;
       const item = queue.shift();
       if (!item) {
-        inflight.delete(w);
-        if (inflight.size === 0) finish();
+        if (inflight.size === 0) stop('done');
         return;
       }
       inflight.set(w, item);
       partial.set(item.line, 0);
-      w.postMessage({ type: 'item', item });
+      w.postMessage({ type: 'item', item } satisfies ToWorker);
     };
     const onMessage = (w: Worker, m: FromWorker) => {
-      if (settled) return;
       switch (m.type) {
         case 'ready':
           if (m.provider !== p.provider)
-            return finish(
+            return stop(
               new EvalWorkerError(`a worker runs on ${m.provider}, expected ${p.provider}`, {
                 provider: m.provider,
                 expected: p.provider,
@@ -333,6 +350,7 @@ function runPool(p: PoolOptions): Promise<void> {
         case 'progress':
           if (partial.has(m.line)) partial.set(m.line, m.fraction);
           return report();
+        // A result that arrives while stopping is still kept: it was computed.
         case 'result':
           partial.delete(m.result.line);
           doneHere++;
@@ -342,6 +360,8 @@ function runPool(p: PoolOptions): Promise<void> {
         case 'itemFailed': {
           const it = byLine.get(m.line)!;
           partial.delete(m.line);
+          // A cancelled item is not a failed one: it runs again next time.
+          if (stopping && m.error.code === 'cancelled') return;
           doneHere++;
           failed++;
           p.onFailed({
@@ -356,7 +376,7 @@ function runPool(p: PoolOptions): Promise<void> {
           return next(w);
         }
         case 'fatal':
-          return finish(
+          return stop(
             new EvalWorkerError(`eval worker failed: ${m.error.message}`, {
               code: m.error.code,
               stack: m.error.stack,
@@ -368,12 +388,13 @@ function runPool(p: PoolOptions): Promise<void> {
     for (let i = 0; i < p.workers; i++) {
       const w = new Worker(p.url, { workerData: p.init });
       pool.push(w);
+      exited.set(w, new Promise<void>((r) => w.once('exit', () => r())));
       w.on('message', (m: FromWorker) => onMessage(w, m));
       w.on('error', (e) =>
-        finish(new EvalWorkerError(`eval worker crashed: ${e.message}`, { stack: e.stack })),
+        stop(new EvalWorkerError(`eval worker crashed: ${e.message}`, { stack: e.stack })),
       );
       w.on('exit', (code) => {
-        if (!settled) finish(new EvalWorkerError(`eval worker exited with code ${code}`, { code }));
+        if (!stopping) stop(new EvalWorkerError(`eval worker exited with code ${code}`, { code }));
       });
     }
   });

@@ -14,7 +14,8 @@ export interface WorkerInit {
   settings: SweepSettings;
 }
 
-export type ToWorker = { type: 'item'; item: EvalItem };
+/** `stop`: cancel the current item (if any), release the model and end the thread. */
+export type ToWorker = { type: 'item'; item: EvalItem } | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'ready'; provider: ProviderId; onnxruntime: string }

@@ -2,7 +2,8 @@
  * The eval sweep end to end on CPU with the bundled model and eval set: 10 items, 3 policies × 3
  * budgets. At 100 % every policy is the full cache exactly; the results file is the same (up to its
  * wall-clock `run` field) for two runs: one in-process worker, uninterrupted, and the CLI on 2 workers,
- * killed (SIGKILL) after 3 items and run again — so across runs, worker counts and a kill at once.
+ * cancelled (SIGINT), run again, killed (SIGKILL) and run again — across runs, worker counts, a cancel
+ * and a kill at once.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -116,7 +117,7 @@ describe('eval sweep on the bundled model', () => {
     expect(low.some((c) => c.status === 'ok' && c.recall < 1)).toBe(true);
   });
 
-  it('on 2 workers, killed mid-sweep and run again, ends with the same file as one uninterrupted worker', async () => {
+  it('on 2 workers, cancelled, killed and run again, ends with the same file as one uninterrupted worker', async () => {
     const out = join(tmp, 'killed.json');
     const args = [
       'eval',
@@ -133,36 +134,53 @@ describe('eval sweep on the bundled model', () => {
       '--out',
       out,
     ];
-    const first = cli(args);
-    await new Promise<void>((resolve, reject) => {
-      const poll = setInterval(() => {
-        if (finishedLines(out) >= 3) {
+    /** Starts the CLI and sends `signal` once the journal holds `lines` finished items. */
+    const interrupt = async (lines: number, signal: NodeJS.Signals) => {
+      const run = cli(args);
+      await new Promise<void>((resolve, reject) => {
+        const poll = setInterval(() => {
+          if (finishedLines(out) >= lines) {
+            clearInterval(poll);
+            run.child.kill(signal);
+            resolve();
+          }
+        }, 20);
+        run.done.then(() => {
           clearInterval(poll);
-          first.child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-      first.done.then(() => {
-        clearInterval(poll);
-        reject(new Error('the sweep finished before it could be killed'));
+          reject(new Error('the sweep finished before it could be interrupted'));
+        });
       });
-    });
-    const killed = await first.done;
-    expect(killed.code).toBeNull();
+      return run.done;
+    };
+
+    // Ctrl-C: the workers stop between model calls, the CLI says how to continue and exits 1.
+    const cancelled = await interrupt(2, 'SIGINT');
+    expect(cancelled.code).toBe(1);
+    const afterCancel = finishedLines(out);
+    expect(cancelled.err).toContain(`eval cancelled after ${afterCancel} of ${LIMIT} items`);
     expect(existsSync(out)).toBe(false);
-    const before = finishedLines(out);
-    expect(before).toBeGreaterThanOrEqual(3);
-    expect(before).toBeLessThan(LIMIT);
+
+    // SIGKILL: no chance to clean up; the journal is all that is left.
+    const killed = await interrupt(afterCancel + 2, 'SIGKILL');
+    expect(killed.code).toBeNull();
+    expect(killed.err).toMatch(new RegExp(`${afterCancel} items already done \\(resuming\\)`));
+    expect(existsSync(out)).toBe(false);
+    const afterKill = finishedLines(out);
+    expect(afterKill).toBeLessThan(LIMIT);
 
     const csv = join(tmp, 'killed.csv');
-    const second = await cli([...args, '--csv', csv]).done;
-    expect(second.err).toMatch(new RegExp(`${before} items already done \\(resuming\\)`));
-    expect(second.code).toBe(0);
-    expect(second.out).toMatch(/full-cache accuracy \d\.\d{3} over 10 items/);
-    expect(second.out).toMatch(/VL-Cache\s+\d\.\d\d\/\d\.\d\d/);
+    const last = await cli([...args, '--csv', csv]).done;
+    expect(last.err).toMatch(new RegExp(`${afterKill} items already done \\(resuming\\)`));
+    expect(last.code).toBe(0);
+    expect(last.out).toMatch(/full-cache accuracy \d\.\d{3} over 10 items/);
+    expect(last.out).toMatch(/VL-Cache\s+\d\.\d\d\/\d\.\d\d/);
     const resumed = JSON.parse(readFileSync(out, 'utf8')) as EvalResults;
-    // Nothing recomputed: the second session ran exactly the items the first did not finish.
-    expect(resumed.run.sessions.map((s) => s.items)).toEqual([before, LIMIT - before]);
+    // Nothing recomputed: each session ran exactly the items the ones before it had not finished.
+    expect(resumed.run.sessions.map((s) => s.items)).toEqual([
+      afterCancel,
+      afterKill - afterCancel,
+      LIMIT - afterKill,
+    ]);
     expect(comparable(out)).toBe(comparable(join(tmp, 'one.json')));
     expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^policy,budgetPercent,task,n,accuracy/);
   }, 180_000);

@@ -9,7 +9,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hash = (s) => [...s].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7);
 
 post({ type: 'ready', provider, onnxruntime: 'fake' });
-parentPort.on('message', async ({ item }) => {
+let running = Promise.resolve();
+parentPort.on('message', (m) => {
+  if (m.type === 'stop') running.then(() => parentPort.close());
+  else running = answer(m.item);
+});
+
+async function answer(item) {
   const h = hash(item.key);
   const delay = Number(item.question.match(/DELAY(\d+)/)?.[1] ?? h % 7);
   post({ type: 'progress', line: item.line, fraction: 0.5 });
@@ -71,4 +77,4 @@ parentPort.on('message', async ({ item }) => {
       decodes: 1 + settings.policies.length * (settings.budgets.length - 1),
     },
   });
-});
+}
