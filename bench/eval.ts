@@ -25,7 +25,7 @@ import { Engine } from '../analysis/engine/engine';
 import { evaluateItem } from '../analysis/eval/evalItem';
 import { loadEvalSet } from '../analysis/eval/evalSet';
 import { runSweep, sweepSettings } from '../analysis/eval/sweep';
-import { keptPerHead } from '../analysis/model/policyDecode';
+import { keptPerHead } from '../analysis/policies/keptPerHead';
 import { runPrefill } from '../analysis/record/recorder';
 import { percentBudget } from '../analysis/policies/budget';
 import { BUDGET_GRID_BP } from '../analysis/policies/budgetGrid';

@@ -7,7 +7,6 @@
  * A test holds the two paths to identical outputs.
  */
 import { argmax, type DecoderResult, type LayerCache, runDecoder, embedTokens } from './decoder';
-import type { KeptSets as PolicyKeptSets } from '../policies/keptSet';
 import type { LoadedModel } from './loadedModel';
 
 export type EvictionMode = 'compact' | 'keyBias';
@@ -23,23 +22,6 @@ export interface Prefill {
 
 /** Kept prompt positions per layer and KV head, sorted ascending, all with the same count per layer. */
 export type KeptPerHead = Int32Array[][];
-
-/**
- * The analysis core's kept sets (CSR over layer × group) as per-layer, per-KV-head lists; at layer
- * granularity (one group) the layer's set is shared by every KV head.
- */
-export function keptPerHead(kept: PolicyKeptSets, kvHeads: number): KeptPerHead {
-  const out: KeptPerHead = [];
-  for (let l = 0; l < kept.L; l++) {
-    const heads: Int32Array[] = [];
-    for (let g = 0; g < kvHeads; g++) {
-      const s = l * kept.groups + (kept.groups === 1 ? 0 : g);
-      heads.push(kept.indices.slice(kept.offsets[s], kept.offsets[s + 1]));
-    }
-    out.push(heads);
-  }
-  return out;
-}
 
 /** Gathers each KV head's kept rows of a [Hkv, T, D] tensor into [Hkv, k, D]. */
 function gatherRows(src: Float32Array, T: number, D: number, keptPerHead: Int32Array[]): Float32Array {

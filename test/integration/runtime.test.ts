@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analysisBackend } from '../../analysis/engine/analysisBackendDefault';
 import { appRoot } from '../../analysis/engine/appRoot';
 import { Engine } from '../../analysis/engine/engine';
-import { keptPerHead } from '../../analysis/model/policyDecode';
+import { keptPerHead } from '../../analysis/policies/keptPerHead';
 import { PRESET_IDS } from '../../analysis/policies/registry';
 import { completeResults, liveAnalysisFor } from '../../analysis/record/recordingAnalysis';
 import type { Recording } from '../../analysis/record/recording';

@@ -4,7 +4,7 @@
  * full-cache answer. Needs the model the session was recorded with (found by its file hashes).
  */
 import { parseArgs } from 'node:util';
-import { keptPerHead } from '../../model/policyDecode';
+import { keptPerHead } from '../../policies/keptPerHead';
 import { completeResults, liveAnalysisFor, parseBudget } from '../../record/recordingAnalysis';
 import { openSessionFile } from '../../session/sessionFile';
 import { UsageError } from '../args';

@@ -9,6 +9,7 @@
  */
 import type { Stats } from '../../../analysis/attention/stats';
 import type { EngineResult } from '../../../analysis/engine/api';
+import { keptPerHead } from '../../../analysis/policies/keptPerHead';
 import type { KvDtype } from '../../../analysis/policies/metrics/memory';
 import { needsPostVision, type Policy } from '../../../analysis/policies/policy';
 import { resolvePolicy } from '../../../analysis/policies/registry';
@@ -191,19 +192,7 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
           policy: policyRef(s.params, policy),
           params: dp,
         });
-        const k = reply.kept;
-        const { L, Hkv } = s.recording.dims;
-        // The engine takes one set per (layer, KV head); at layer granularity every KV head shares it.
-        const kept: Int32Array[][] = [];
-        for (let l = 0; l < L; l++) {
-          const heads: Int32Array[] = [];
-          for (let g = 0; g < Hkv; g++) {
-            const gg = k.groups === 1 ? 0 : g;
-            const i = l * k.groups + gg;
-            heads.push(k.indices.slice(k.offsets[i], k.offsets[i + 1]));
-          }
-          kept.push(heads);
-        }
+        const kept = keptPerHead(reply.kept, s.recording.dims.Hkv);
         const result: EngineResult<'evaluatePolicy'> = await engine().api.evaluatePolicy({
           recordingId,
           kept,
