@@ -193,6 +193,11 @@ export const engineMethods = {
       .strict(),
     result: z.object({ data: f32, rows: z.number(), cols: z.number() }),
   },
+  /** Observation-window sums for a w the Stats do not hold (PyramidKV's budget-dependent window). */
+  getWindowSums: {
+    params: z.object({ recordingId: id, w: z.number().int().min(1).max(100_000) }).strict(),
+    result: z.object({ w: z.number(), sums: f32 }),
+  },
   evaluatePolicy: {
     params: z
       .object({

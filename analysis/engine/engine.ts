@@ -16,6 +16,8 @@ import { greedyUnderPolicy, type Prefill, teacherForcedLogits } from '../model/p
 import { listProviders, type ProviderChoice } from '../model/providers';
 import { answerFidelity, teacherForcedDivergence } from '../record/fidelity';
 import { record, runPrefill } from '../record/recorder';
+import { recordingLayers } from '../record/recordingAnalysis';
+import { addWindowSums } from '../attention/addWindowSums';
 import type { Recording } from '../record/recording';
 
 const require = createRequire(import.meta.url);
@@ -228,6 +230,12 @@ export class Engine implements EngineApi {
       throw new BadInputError('tile too large: at most 4M entries per request');
     const data = this.analysis.tile(r, p.layer, p.head, [r0, r1], [c0, c1]);
     return { data, rows: r1 - r0, cols: c1 - c0 };
+  }
+
+  async getWindowSums(p: EngineParams<'getWindowSums'>): Promise<EngineResult<'getWindowSums'>> {
+    const r = this.entry(p.recordingId).recording;
+    const sums = r.stats.windowSums[p.w] ?? addWindowSums(r.stats, recordingLayers(r), p.w);
+    return { w: p.w, sums };
   }
 
   /** The prefill this recording's policies decode from: kept from the run, or rebuilt from its image and prompt. */

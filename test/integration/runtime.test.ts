@@ -93,6 +93,19 @@ describe('recording a sample on CPU', () => {
     expect(compact.ids[0]).toBe(rec.generation.ids[0]); // y0 comes from the full prefill (ALGORITHMS §0)
   }, 120_000);
 
+  it('computes window sums for a w the Stats lack, equal to a fresh computation', async () => {
+    const { L, Hkv, m } = rec.dims;
+    expect(rec.stats.windowSums[6]).toBeUndefined();
+    const { sums } = await engine.getWindowSums({ recordingId, w: 6 });
+    expect(sums).toHaveLength(L * Hkv * m);
+    // The last w_obs prompt rows' attention sums to w_obs per head, g heads per KV head.
+    const g = rec.dims.H / Hkv;
+    let total = 0;
+    for (let j = 0; j < m; j++) total += sums[j];
+    expect(total).toBeCloseTo(6 * g, 2);
+    expect((await engine.getWindowSums({ recordingId, w: 8 })).sums).toBe(rec.stats.windowSums[8]);
+  });
+
   it('saves and reopens with identical Stats and tensors', async () => {
     const path = join(tmp, 'a.vlcs');
     await saveSessionFile(path, rec, { params: { budget: 1000 }, timeline: [] });

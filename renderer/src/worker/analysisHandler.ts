@@ -250,6 +250,12 @@ export function createAnalysisHandler(now: () => number = () => performance.now(
           );
         return { type: 'keptSets', id: req.id, kept: cloneKept(r.kept) };
       }
+      case 'addWindow': {
+        const s = need(req.recordingId);
+        s.live.addWindowSums(req.w, req.sums);
+        s.sweep.addWindowSums(req.w, req.sums);
+        return { type: 'addWindow', id: req.id, w: req.w };
+      }
       default:
         throw new UnknownRequestError((req as { type?: unknown }).type);
     }

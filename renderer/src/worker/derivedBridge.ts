@@ -99,6 +99,30 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
     return loaded.ready;
   };
 
+  // Window sums asked of the engine, per recording, so each w is fetched once.
+  const fetchedWindows = new Map<string, Set<number>>();
+  const fetchMissingWindows = (
+    recordingId: string,
+    outcomes: { status: string; missingWindow?: number }[],
+  ) => {
+    let asked = fetchedWindows.get(recordingId);
+    if (!asked) fetchedWindows.set(recordingId, (asked = new Set()));
+    for (const o of outcomes) {
+      const w = o.status === 'missingWindow' ? o.missingWindow : undefined;
+      if (w === undefined || asked.has(w)) continue;
+      asked.add(w);
+      void (async () => {
+        const { sums } = await engine().api.getWindowSums({ recordingId, w });
+        await client.request({ type: 'addWindow', recordingId, w, sums });
+        if (store.getState().recording?.recordingId !== recordingId) return;
+        // Same params, new inputs: derive again.
+        submittedKey = null;
+        submittedCurvesKey = null;
+        update();
+      })().catch(() => asked.delete(w));
+    }
+  };
+
   const update = () => {
     const s = store.getState();
     if (!s.recording || !s.stats) return;
@@ -116,9 +140,10 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
         })
         .then((o) => {
           if (store.getState().recording?.recordingId !== recordingId) return;
-          if (o.status === 'done')
+          if (o.status === 'done') {
             store.setState({ derived: o.value.result, derivedKey: o.value.result.key, derivedError: null });
-          else if (o.status === 'failed') {
+            fetchMissingWindows(recordingId, o.value.result.policies);
+          } else if (o.status === 'failed') {
             store.setState({ derivedError: (o.error as Error).message });
             submittedKey = null;
           }

@@ -130,17 +130,26 @@ export type WorkerRequest =
       recordingId: string;
       policy: string | Policy;
       params: DeriveParams;
-    };
+    }
+  /** Window sums the engine computed for a w the Stats lack; later derivations use them. */
+  | { type: 'addWindow'; id: number; recordingId: string; w: number; sums: Float32Array };
 
 export type WorkerReply =
   | { type: 'loaded'; id: number; recordingId: string; ms: number }
   | { type: 'derived'; id: number; result: DerivedResult }
   | { type: 'curves'; id: number; result: CurvesResult }
   | { type: 'keptSets'; id: number; kept: KeptSets }
+  | { type: 'addWindow'; id: number; w: number }
   | { type: 'error'; id: number; error: WorkerError };
 
 export type WorkerRequestType = WorkerRequest['type'];
-export const WORKER_REQUEST_TYPES: readonly WorkerRequestType[] = ['load', 'derive', 'curves', 'keptSets'];
+export const WORKER_REQUEST_TYPES: readonly WorkerRequestType[] = [
+  'load',
+  'derive',
+  'curves',
+  'keptSets',
+  'addWindow',
+];
 
 /** The reply type each request is answered with on success. */
 export type ReplyFor<T extends WorkerRequestType> = Extract<

@@ -23,6 +23,13 @@ describe('wire codec', () => {
     );
   });
 
+  it('encodes arrays larger than one internal chunk (regression: chunks must be whole base64 groups)', () => {
+    for (const n of [32_767, 32_768, 32_769, 98_304, 100_001]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 7919) & 255);
+      expect(bytesToBase64(b)).toBe(Buffer.from(b).toString('base64'));
+    }
+  });
+
   it('round-trips typed arrays nested in objects, including views at an offset', () => {
     const buf = new Float32Array([9, 1.5, -2, Number.NaN, 4]);
     const value = {

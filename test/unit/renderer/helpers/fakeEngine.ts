@@ -85,6 +85,7 @@ export function fakeEngine(o: FakeEngineOptions): EngineApi & { calls: string[] 
       const data = o.recording.tile(p.layer, p.head, p.rows, p.cols);
       return { data, rows: p.rows[1] - p.rows[0], cols: p.cols[1] - p.cols[0] };
     },
+    getWindowSums: fail('window sums'),
     evaluatePolicy: fail('decoding under a policy'),
     exportSession: fail('session saving'),
     importSession: fail('session opening'),
