@@ -132,7 +132,8 @@ function checkGlobals(files: string[]): string[] {
     const visit = (n: ts.Node) => {
       // Members (x.encode) are judged by their object: a universal global's members are fine, and a
       // DOM or Node object is already flagged where it is named.
-      const isMember = n.parent !== undefined && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n;
+      const isMember =
+        n.parent !== undefined && ts.isPropertyAccessExpression(n.parent) && n.parent.name === n;
       if (ts.isIdentifier(n) && !UNIVERSAL.has(n.text) && !isMember) {
         const sym = checker.getSymbolAtLocation(n);
         const decls = sym?.declarations ?? [];

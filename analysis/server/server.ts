@@ -78,7 +78,9 @@ function attach(ws: WebSocket, engine: EngineApi): void {
   ws.on('message', async (data, isBinary) => {
     let raw: unknown;
     try {
-      raw = decodeTyped(JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()));
+      raw = decodeTyped(
+        JSON.parse(isBinary ? Buffer.from(data as Buffer).toString('utf8') : data.toString()),
+      );
     } catch {
       ws.send(
         JSON.stringify({
