@@ -162,18 +162,29 @@ const quantile = (xs: number[], q: number) => {
 };
 const fmt = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 
-function time(label: string, iterations: number, warmup: number, step: (i: number) => void): number[] {
+interface Timing {
+  wall: number[];
+  /** Process CPU time (user + system) per step: what the step costs when the machine is shared. */
+  cpu: number[];
+}
+
+function time(label: string, iterations: number, warmup: number, step: (i: number) => void): Timing {
   for (let i = 0; i < warmup; i++) step(i);
-  const t: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < iterations; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step(warmup + i);
-    t.push(performance.now() - t0);
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   console.log(
-    `${label}: median ${fmt(quantile(t, 0.5))} ms, p95 ${fmt(quantile(t, 0.95))} ms (n = ${iterations})`,
+    `${label}: median ${fmt(quantile(wall, 0.5))} ms, p95 ${fmt(quantile(wall, 0.95))} ms wall; ` +
+      `CPU median ${fmt(quantile(cpu, 0.5))} ms, p95 ${fmt(quantile(cpu, 0.95))} ms (n = ${iterations})`,
   );
-  return t;
+  return { wall, cpu };
 }
 
 // ---- setup ------------------------------------------------------------------------------------
@@ -265,16 +276,29 @@ function naiveLayer(k: number): number {
   }
   return sink;
 }
-const naive = time('naive baseline, one layer (sort + sum decode rows, 11 scoring presets)', 6, 1, (i) => {
-  naiveLayer(i % 2 ? 580 : 290);
-}).map((t) => t * L);
+const naiveLayerTiming = time(
+  'naive baseline, one layer (sort + sum decode rows, 11 scoring presets)',
+  6,
+  1,
+  (i) => {
+    naiveLayer(i % 2 ? 580 : 290);
+  },
+);
+const naive = naiveLayerTiming.wall.map((t) => t * L);
+const naiveCpu = naiveLayerTiming.cpu.map((t) => t * L);
 
 const med = (xs: number[]) => quantile(xs, 0.5);
 const p95 = (xs: number[]) => quantile(xs, 0.95);
-console.log(`naive baseline scaled to L = ${L}: median ${fmt(med(naive))} ms per change`);
-const rT = med(naive) / med(threshold);
-const rB = med(naive) / med(budget);
-console.log(`ratio naive / LiveAnalysis: threshold ${rT.toFixed(0)}×, budget ${rB.toFixed(0)}×`);
 console.log(
-  `live: threshold median ${fmt(med(threshold))} ms p95 ${fmt(p95(threshold))} ms, budget median ${fmt(med(budget))} ms p95 ${fmt(p95(budget))} ms (target p95 < 16 ms); naive ${fmt(med(naive))} ms; ratio ${rT.toFixed(0)}× / ${rB.toFixed(0)}×; load ${loadavg()[0].toFixed(2)}`,
+  `naive baseline scaled to L = ${L}: median ${fmt(med(naive))} ms wall, ${fmt(med(naiveCpu))} ms CPU per change`,
+);
+const rT = med(naive) / med(threshold.wall);
+const rB = med(naive) / med(budget.wall);
+console.log(
+  `ratio naive / LiveAnalysis (wall medians): threshold ${rT.toFixed(0)}×, budget ${rB.toFixed(0)}×`,
+);
+console.log(
+  `live: threshold median ${fmt(med(threshold.wall))} ms p95 ${fmt(p95(threshold.wall))} ms (CPU p95 ${fmt(p95(threshold.cpu))} ms), ` +
+    `budget median ${fmt(med(budget.wall))} ms p95 ${fmt(p95(budget.wall))} ms (CPU p95 ${fmt(p95(budget.cpu))} ms), ` +
+    `target p95 < 16 ms; naive ${fmt(med(naive))} ms; ratio ${rT.toFixed(0)}× / ${rB.toFixed(0)}×; load ${loadavg()[0].toFixed(2)}`,
 );
