@@ -8,15 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AttentionSpec, Stats } from '../attention/stats';
 import { appVersion } from '../engine/appRoot';
 import { BadInputError, CancelledError } from '../engine/errors';
-import {
-  argmax,
-  embedTokens,
-  emptyCache,
-  encodeImage,
-  type LayerCache,
-  logSoftmax,
-  runDecoder,
-} from '../model/decoder';
+import { argmax, embedTokens, emptyCache, encodeImage, logSoftmax, runDecoder } from '../model/decoder';
 import { prepareImage } from '../model/image';
 import type { LoadedModel } from '../model/loadedModel';
 import { slidingWindows } from '../model/manifest';

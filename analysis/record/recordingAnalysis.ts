@@ -26,7 +26,7 @@ export function completeResults(
   let res = Object.keys(patch).length ? live.update(patch) : live.results();
   for (;;) {
     const missing = res.policies.find((p) => p.status === 'missingWindow');
-    if (!missing || missing.status !== 'missingWindow') return res;
+    if (missing?.status !== 'missingWindow') return res;
     live.addWindowSums(
       missing.missingWindow,
       addWindowSums(r.stats, recordingLayers(r), missing.missingWindow),
