@@ -33,7 +33,7 @@ import { PRESET_IDS } from '../analysis/policies/registry';
 import { completeResults, liveAnalysisFor } from '../analysis/record/recordingAnalysis';
 
 const { values } = parseArgs({
-  options: { items: { type: 'string', default: '12' }, 'pairs-items': { type: 'string', default: '2' } },
+  options: { items: { type: 'string', default: '12' }, 'pairs-items': { type: 'string', default: '1' } },
 });
 const N = Number(values.items);
 const K = Number(values['pairs-items']);
