@@ -3,17 +3,9 @@
  * structured `details`, so they travel across processes as `{ name, code, message, details }` like the
  * engine's own errors. Shared by every file under `analysis/attention` (and the probe runner).
  */
-export class AttentionError extends Error {
-  readonly code: string;
-  readonly details: unknown;
+import { VlcacheError } from '../engine/errors';
 
-  constructor(code: string, message: string, details?: unknown) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-    this.details = details;
-  }
-}
+export class AttentionError extends VlcacheError {}
 
 /** A tensor whose length or shape is not the one the dims say; `details` gives expected and actual. */
 export class ShapeError extends AttentionError {

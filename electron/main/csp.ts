@@ -3,21 +3,11 @@
  * may load nothing from anywhere else; no inline or eval'd script; no remote connections at all
  * (the engine is reached through the preload bridge, not the network).
  */
+import { buildCsp } from '../../analysis/server/csp';
+
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://studio`;
 
 export function appCsp(): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return buildCsp();
 }
