@@ -348,6 +348,10 @@ def _param_bytes(module: nn.Module) -> int:
     return total
 
 
+def _as_tuple(x):
+    return x if isinstance(x, tuple) else (x,)
+
+
 def _onnx_export(module, args, path: Path, input_names, output_names, dynamic_axes, scratch: Path) -> list[str]:
     """TorchScript exporter (dynamo=False, as TOOLCHAIN.md) into scratch, then saved at `path`, with
     all weights in one `<name>.data` file when the graph is too big for one protobuf. Returns the
@@ -359,16 +363,22 @@ def _onnx_export(module, args, path: Path, input_names, output_names, dynamic_ax
     tmp_dir.mkdir()
     tmp = tmp_dir / path.name
     with torch.no_grad():
+        shapes = [tuple(o.shape) for o in _as_tuple(module(*args))]
         torch.onnx.export(module, args, str(tmp), input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes, opset_version=OPSET, dynamo=False, do_constant_folding=True)
-    if not big:
-        # The exporter may still have written external data when its own estimate said so.
-        model = onnx.load(str(tmp))
-        onnx.save_model(model, str(path))
-        shutil.rmtree(tmp_dir)
-        return [path.name]
     model = onnx.load(str(tmp))  # pulls in whatever external files the exporter wrote
     shutil.rmtree(tmp_dir)
+    # Outputs' fixed axes (batch 1, heads, head dim, vocab) get their values instead of the
+    # exporter's generated names.
+    for out, shape in zip(model.graph.output, shapes):
+        dynamic = dynamic_axes.get(out.name, {})
+        for j, dim in enumerate(out.type.tensor_type.shape.dim):
+            if j not in dynamic and j < len(shape):
+                dim.Clear()
+                dim.dim_value = int(shape[j])
+    if not big:
+        onnx.save_model(model, str(path))
+        return [path.name]
     data = path.name + ".data"
     onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
                     location=data, size_threshold=1024)

@@ -195,6 +195,77 @@ def runtime_prompt_ids(tokenizer_json: Path, manifest: dict, prompt: str) -> lis
     return ids
 
 
+CHAT_TEMPLATE = (
+    "{% for m in messages %}{% if m['role'] == 'user' %}USER: "
+    "{% for c in m['content'] %}{% if c['type'] == 'image' %}<image>\n{% else %}{{ c['text'] }}{% endif %}{% endfor %} "
+    "{% else %}ASSISTANT: {{ m['content'][0]['text'] }}</s>{% endif %}{% endfor %}"
+    "{% if add_generation_prompt %}ASSISTANT:{% endif %}"
+)
+
+
+def cli_checks(work: Path) -> dict:
+    """The command line on checkpoint folders: a small random LLaVA-1.5 saved with save_pretrained
+    (its chat template gives the prompt template), and bad inputs that must fail with a clear
+    message and leave nothing behind."""
+    import contextlib
+    import io
+
+    from transformers import LlamaConfig, LlamaForCausalLM, LlavaForConditionalGeneration
+
+    from tools.export_hf import main as export_main
+
+    def run(args):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            rc = export_main(args)
+        return rc, err.getvalue().strip().splitlines()[-1] if err.getvalue().strip() else ""
+
+    def leftovers(parent: Path, name: str):
+        return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{name}.partial-"))
+
+    res = {}
+    torch.manual_seed(1)
+    ckpt = work / "ckpt-small"
+    model = LlavaForConditionalGeneration(llava15_config(1, 1, 16))
+    proc = build_processor()
+    proc.chat_template = CHAT_TEMPLATE
+    model.save_pretrained(ckpt)
+    proc.save_pretrained(ckpt)
+    out = work / "cli-pkg"
+    rc, msg = run(["--model", str(ckpt), "--out", str(out), "--max-length", "2048", "--force"])
+    man = json.loads((out / "model.json").read_text()) if rc == 0 else {}
+    res["checkpoint_folder"] = {"exit": rc, "template": man.get("prompt", {}).get("template"),
+                                "maxPositions": man.get("maxPositions"), "files": sorted(man.get("hashes", {})),
+                                "leftovers": leftovers(work, "cli-pkg")}
+    rc, msg = run(["--model", str(ckpt), "--out", str(out)])
+    res["existing_output"] = {"exit": rc, "message": msg}
+    # a text-only checkpoint
+    txt = work / "ckpt-text-only"
+    LlamaForCausalLM(LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=1, num_attention_heads=2,
+                                 vocab_size=100)).save_pretrained(txt)
+    rc, msg = run(["--model", str(txt), "--out", str(work / "bad-pkg")])
+    res["text_only_checkpoint"] = {"exit": rc, "message": msg, "out_exists": (work / "bad-pkg").exists()}
+    # a LLaVA whose decoder is not supported yet, and a CLS-keeping feature strategy
+    cfg = json.loads((ckpt / "config.json").read_text())
+    odd = work / "ckpt-unsupported"
+    odd.mkdir(exist_ok=True)
+    cfg["text_config"]["model_type"] = "gemma"
+    cfg["vision_feature_select_strategy"] = "full"
+    (odd / "config.json").write_text(json.dumps(cfg))
+    rc, msg = run(["--model", str(odd), "--out", str(work / "bad-pkg")])
+    res["unsupported_llava"] = {"exit": rc, "out_exists": (work / "bad-pkg").exists()}
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        export_main(["--model", str(odd), "--out", str(work / "bad-pkg")])
+    res["unsupported_llava"]["message"] = err.getvalue().strip().splitlines()
+    res["leftovers"] = leftovers(work, "bad-pkg") + leftovers(work, "cli-pkg")
+    res["pass"] = bool(res["checkpoint_folder"]["exit"] == 0 and res["checkpoint_folder"]["template"] == "USER: <image>\n{prompt} ASSISTANT:"
+                       and res["existing_output"]["exit"] == 2 and res["text_only_checkpoint"]["exit"] == 2
+                       and res["unsupported_llava"]["exit"] == 2 and not res["text_only_checkpoint"]["out_exists"]
+                       and not res["unsupported_llava"]["out_exists"] and not res["leftovers"])
+    return res
+
+
 def sharpen_attention(model, factor: float) -> None:
     """Random init gives nearly flat attention; scale q/k projections so the probabilities have
     real peaks and a wrong rotary or mask would show well above the tolerance."""
@@ -228,8 +299,13 @@ def main() -> None:
     processor = build_processor()
     t_build = time.time() - t0
 
-    # -- export
     work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+    cli = cli_checks(work)
+    print("cli", json.dumps(cli), flush=True)
+
+    # -- export
+
     pkg = work / "llava-1.5-random"
     t = time.time()
     manifest = export_llava(model, processor, pkg, name="llava-1.5-7b-random-shrunk", force=True)
@@ -343,7 +419,7 @@ def main() -> None:
     worst_probs = max(s["attention_probs_rebuilt_vs_eager"] for s in steps)
     passed = bool(worst_logits <= LOGITS_TOL and worst_probs <= PROBS_TOL and prompt_report["image_positions_equal"]
                   and prompt_report["runtime_image_tokens"] == prompt_report["processor_image_tokens"] == 576
-                  and eviction["logits_bias_vs_removed"] <= LOGITS_TOL and block_vs_steps <= LOGITS_TOL)
+                  and eviction["logits_bias_vs_removed"] <= LOGITS_TOL and block_vs_steps <= LOGITS_TOL and cli["pass"])
     files = {f.name: f.stat().st_size for f in sorted(pkg.iterdir())}
     report = {
         "what": "tools/export_hf.py on a random LLaVA-1.5-7B configuration shrunk in depth; onnxruntime CPU vs transformers eager (fp32, CPU)",
@@ -364,6 +440,7 @@ def main() -> None:
         "worst_attention_probs": worst_probs,
         "teacher_forced_block_vs_steps_logits": block_vs_steps,
         "key_bias_eviction": eviction,
+        "command_line": cli,
         "seconds": {"build": round(t_build, 1), "export": round(t_export, 1), "total": round(time.time() - t0, 1)},
     }
     fx = Path(a.fixture)
