@@ -29,6 +29,19 @@ export async function sha256File(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+// Packages of real models hold gigabytes; a file is hashed again only when its size or mtime moves.
+const hashCache = new Map<string, string>();
+
+async function cachedSha256(path: string, size: number, mtimeMs: number): Promise<string> {
+  const key = `${path}\0${size}\0${mtimeMs}`;
+  let h = hashCache.get(key);
+  if (!h) {
+    h = await sha256File(path);
+    hashCache.set(key, h);
+  }
+  return h;
+}
+
 export async function inspectModelPackage(
   dir: string,
   source: 'bundled' | 'user',
@@ -53,21 +66,28 @@ export async function inspectModelPackage(
   const manifest = check.manifest;
   const errors: string[] = [];
   let bytes = 0;
-  for (const file of new Set(Object.values(manifest.files))) {
+  // Every file the manifest names or hashes (external weight files and decoder.noq.onnx included).
+  const files = new Set([...Object.values(manifest.files), ...Object.keys(manifest.hashes)]);
+  for (const file of files) {
+    if (file.includes('/') || file.includes('\\') || file.startsWith('.')) {
+      errors.push(`hashes: ${file} is not a plain file name inside the package`);
+      continue;
+    }
     const path = join(dir, file);
+    let st: Awaited<ReturnType<typeof stat>>;
     try {
-      const st = await stat(path);
-      if (!st.isFile()) {
-        errors.push(`${file}: not a regular file`);
-        continue;
-      }
-      bytes += st.size;
+      st = await stat(path);
     } catch {
       errors.push(`${file}: file missing`);
       continue;
     }
+    if (!st.isFile()) {
+      errors.push(`${file}: not a regular file`);
+      continue;
+    }
+    bytes += st.size;
     const expected = manifest.hashes[file];
-    const actual = `sha256:${await sha256File(path)}`;
+    const actual = `sha256:${await cachedSha256(path, st.size, st.mtimeMs)}`;
     if (expected && expected !== actual)
       errors.push(`${file}: hash mismatch (manifest ${expected}, file ${actual})`);
   }

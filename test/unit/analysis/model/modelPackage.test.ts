@@ -64,6 +64,19 @@ describe('model.json validation', () => {
     expect(info.errors).toHaveLength(2);
   });
 
+  it('checks every hashed file, not only the four graph files (external weights, decoder.noq.onnx)', async () => {
+    const dir = writeFixtureModel(join(tmp(), 'extra'), (m) => {
+      (m.hashes as Record<string, string>)['decoder.onnx.data'] = `sha256:${'0'.repeat(64)}`;
+      (m.hashes as Record<string, string>)['../evil'] = `sha256:${'0'.repeat(64)}`;
+    });
+    let info = await inspectModelPackage(dir, 'user');
+    expect(info.errors).toContain('decoder.onnx.data: file missing');
+    expect(info.errors).toContain('hashes: ../evil is not a plain file name inside the package');
+    writeFileSync(join(dir, 'decoder.onnx.data'), 'weights');
+    info = await inspectModelPackage(dir, 'user');
+    expect(info.errors.some((e) => e.startsWith('decoder.onnx.data: hash mismatch'))).toBe(true);
+  });
+
   it('rejects file names that leave the package folder', () => {
     const m = fixtureManifest();
     (m.files as Record<string, string>).decoder = '../decoder.onnx';
