@@ -2,9 +2,10 @@ import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { connectEngine } from './engine/connect';
 import { setEngine } from './engine/engineHolder';
-import { studio } from './stores/store';
+import { actions, studio } from './stores/store';
 import { connectDerived, setActiveBridge } from './worker/derivedBridge';
 import { WorkerClient, type WorkerPort } from './worker/workerClient';
+import { startAutosave } from './session/sessionActions';
 import './styles.css';
 
 const set = studio.store.setState;
@@ -13,7 +14,7 @@ const set = studio.store.setState;
 function startWorker() {
   const worker = new Worker(new URL('./worker/analysisWorker.ts', import.meta.url), { type: 'module' });
   const client = new WorkerClient(worker as unknown as WorkerPort);
-  setActiveBridge(connectDerived(studio.store, client));
+  setActiveBridge(connectDerived(studio.store, client, (a) => actions.dispatch(a)));
 }
 
 /** Connects to the engine and loads what the Run panel needs; failures become visible state. */
@@ -39,5 +40,6 @@ async function boot() {
   }
 }
 
+startAutosave();
 createRoot(document.getElementById('root')!).render(<App />);
 boot();

@@ -8,10 +8,29 @@
  * reaches the views.
  */
 import type { StateCreator } from 'zustand';
+import type { EngineResult } from '../../../analysis/engine/api';
+import type { Evaluation } from './derivedSlice';
 import { applyParamsPatch, type Params } from './paramsSlice';
 import type { StudioState } from './store';
 
-export type Action = { type: 'setParams'; patch: Partial<Params> } | { type: 'annotate'; text: string };
+/**
+ * Every kind of user action. `evaluate` records a finished policy evaluation with its result (it
+ * needed the model), so redo and replay restore it without one; `annotate` is a note that replays as
+ * a caption.
+ */
+export type Action =
+  | { type: 'setParams'; patch: Partial<Params> }
+  | { type: 'annotate'; text: string }
+  | {
+      type: 'evaluate';
+      /** The evaluation's key (`evaluationKey`: policy and every input of its kept sets). */
+      key: string;
+      policy: string;
+      budgetLabel: string;
+      result: EngineResult<'evaluatePolicy'>;
+    };
+
+export const ACTION_TYPES: readonly Action['type'][] = ['setParams', 'annotate', 'evaluate'];
 
 export interface LogEntry {
   /** Milliseconds since the log started. */
@@ -49,8 +68,36 @@ function diffKeys(a: Params, b: Params): (keyof Params)[] {
 
 type SetState = (fn: (s: StudioState) => Partial<StudioState>) => void;
 
+/** The evaluations after applying (or, with `undo`, reverting) an entry. */
+function evaluationsAfter(
+  evaluations: Record<string, Evaluation>,
+  action: Action,
+  undo: boolean,
+): Record<string, Evaluation> {
+  if (action.type !== 'evaluate') return evaluations;
+  const next = { ...evaluations };
+  if (undo) delete next[action.key];
+  else
+    next[action.key] = {
+      state: 'done',
+      policy: action.policy,
+      budgetLabel: action.budgetLabel,
+      result: action.result,
+    };
+  return next;
+}
+
+/** The caption in force at `cursor`: the text of the last annotation applied, if any. */
+export function captionAt(log: readonly LogEntry[], cursor: number): { text: string; index: number } | null {
+  for (let i = Math.min(cursor, log.length) - 1; i >= 0; i--) {
+    const a = log[i].action;
+    if (a.type === 'annotate') return { text: a.text, index: i };
+  }
+  return null;
+}
+
 export function makeActions(set: SetState, get: () => StudioState) {
-  return {
+  const api = {
     /** Records and applies an action; a new action drops the redo tail. */
     dispatch(action: Action, now = Date.now(), gesture?: string) {
       const s = get();
@@ -81,14 +128,23 @@ export function makeActions(set: SetState, get: () => StudioState) {
           return;
         }
       }
-      set(() => ({ params, log: [...s.log.slice(0, s.cursor), entry], cursor: s.cursor + 1 }));
+      set(() => ({
+        params,
+        evaluations: evaluationsAfter(s.evaluations, action, false),
+        log: [...s.log.slice(0, s.cursor), entry],
+        cursor: s.cursor + 1,
+      }));
     },
     undo() {
       const s = get();
       if (s.cursor === 0) return;
       const entry = s.log[s.cursor - 1];
       const params = entry.before ? { ...s.params, ...entry.before } : s.params;
-      set(() => ({ params, cursor: s.cursor - 1 }));
+      set(() => ({
+        params,
+        evaluations: evaluationsAfter(s.evaluations, entry.action, true),
+        cursor: s.cursor - 1,
+      }));
     },
     redo() {
       const s = get();
@@ -96,7 +152,29 @@ export function makeActions(set: SetState, get: () => StudioState) {
       const entry = s.log[s.cursor];
       const params =
         entry.action.type === 'setParams' ? applyParamsPatch(s.params, entry.action.patch) : s.params;
-      set(() => ({ params, cursor: s.cursor + 1 }));
+      set(() => ({
+        params,
+        evaluations: evaluationsAfter(s.evaluations, entry.action, false),
+        cursor: s.cursor + 1,
+      }));
+    },
+    /** Moves the cursor to `step` (0 … log length) by undoing or redoing: replay's step and scrub. */
+    seek(step: number) {
+      const target = Math.max(0, Math.min(step, get().log.length));
+      while (get().cursor < target) api.redo();
+      while (get().cursor > target) api.undo();
+    },
+    /**
+     * Replaces the log with an opened session's timeline, its params being the state at its end
+     * (the cursor goes to the end, so replay starts by seeking back).
+     */
+    restore(params: Params, log: LogEntry[]) {
+      let evaluations: Record<string, Evaluation> = {};
+      for (const e of log) evaluations = evaluationsAfter(evaluations, e.action, false);
+      // New actions continue the timeline after its last entry.
+      const logStart = Date.now() - (log.at(-1)?.t ?? 0);
+      set(() => ({ params, log, cursor: log.length, logStart, evaluations }));
     },
   };
+  return api;
 }

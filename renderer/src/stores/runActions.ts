@@ -5,6 +5,8 @@
  */
 import type { EngineParams, RecordingInfo, RunProgressEvent } from '../../../analysis/engine/api';
 import { engine } from '../engine/engineHolder';
+import type { LogEntry } from './actionLog';
+import type { Params } from './paramsSlice';
 import type { StudioState } from './store';
 import { actions, studio } from './store';
 
@@ -59,15 +61,29 @@ export async function cancelRun(): Promise<void> {
  * Makes a recording current: clamps the layer and head to its model, selects its last prompt token
  * (the first row that has seen the whole prompt) unless a selection exists in range, and fetches Stats.
  */
-export async function openRecording(info: RecordingInfo): Promise<void> {
+export async function openRecording(
+  info: RecordingInfo,
+  /** An opened session's state (checked by `loadTimeline`): its params and action log replace ours. */
+  restore?: { params: Params; log: LogEntry[]; name: string },
+): Promise<void> {
   set({ recording: info, stats: null, statsError: null, evaluations: {} });
-  const p = get().params;
-  const { L, H, m, G } = info.dims;
-  const patch: Partial<StudioState['params']> = {};
-  if (p.layer >= L) patch.layer = L - 1;
-  if (p.head !== 'mean' && p.head >= H) patch.head = 'mean';
-  if (p.queryToken === null || p.queryToken >= m + G) patch.queryToken = m - 1;
-  if (Object.keys(patch).length) actions.dispatch({ type: 'setParams', patch });
+  if (restore) {
+    actions.restore(restore.params, restore.log);
+    const s = get();
+    set({
+      sessionName: restore.name,
+      saved: { recordingId: info.recordingId, log: s.log, cursor: s.cursor },
+    });
+  } else {
+    set({ sessionName: null, saved: null });
+    const p = get().params;
+    const { L, H, m, G } = info.dims;
+    const patch: Partial<StudioState['params']> = {};
+    if (p.layer >= L) patch.layer = L - 1;
+    if (p.head !== 'mean' && p.head >= H) patch.head = 'mean';
+    if (p.queryToken === null || p.queryToken >= m + G) patch.queryToken = m - 1;
+    if (Object.keys(patch).length) actions.dispatch({ type: 'setParams', patch });
+  }
   try {
     const stats = await engine().api.getStats({ recordingId: info.recordingId });
     if (get().recording?.recordingId === info.recordingId) set({ stats });

@@ -8,8 +8,9 @@ import { type ActionLogSlice, createActionLogSlice, makeActions } from './action
 import { createDerivedSlice, type DerivedSlice } from './derivedSlice';
 import { createParamsSlice, type ParamsSlice } from './paramsSlice';
 import { createRecordingSlice, type RecordingSlice } from './recordingSlice';
+import { createSessionSlice, type SessionSlice } from './sessionSlice';
 
-export type StudioState = RecordingSlice & ParamsSlice & DerivedSlice & ActionLogSlice;
+export type StudioState = RecordingSlice & ParamsSlice & DerivedSlice & ActionLogSlice & SessionSlice;
 
 export function createStudioStore() {
   const store = createStore<StudioState>()((...a) => ({
@@ -17,6 +18,7 @@ export function createStudioStore() {
     ...createParamsSlice(...a),
     ...createDerivedSlice(...a),
     ...createActionLogSlice(...a),
+    ...createSessionSlice(...a),
   }));
   const actions = makeActions((fn) => store.setState(fn(store.getState())), store.getState);
   return { store, actions };

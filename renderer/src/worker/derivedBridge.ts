@@ -14,6 +14,7 @@ import type { KvDtype } from '../../../analysis/policies/metrics/memory';
 import { needsPostVision, type Policy } from '../../../analysis/policies/policy';
 import { resolvePolicy } from '../../../analysis/policies/registry';
 import { engine } from '../engine/engineHolder';
+import type { Action } from '../stores/actionLog';
 import type { Evaluation } from '../stores/derivedSlice';
 import type { Params } from '../stores/paramsSlice';
 import { policyRef } from '../stores/paramsSlice';
@@ -79,7 +80,15 @@ export interface DerivedBridge {
   dispose(): void;
 }
 
-export function connectDerived(store: Store, client: WorkerClient): DerivedBridge {
+/**
+ * `record`: how a finished evaluation enters the action log (so saving keeps its result and replay
+ * restores it without the model); without it the result only lands in `evaluations`.
+ */
+export function connectDerived(
+  store: Store,
+  client: WorkerClient,
+  record?: (action: Extract<Action, { type: 'evaluate' }>) => void,
+): DerivedBridge {
   const deriveLane = lane();
   const curvesLane = lane();
   let loaded: { recordingId: string; ready: Promise<unknown> } | null = null;
@@ -223,7 +232,8 @@ export function connectDerived(store: Store, client: WorkerClient): DerivedBridg
           kept,
           mode: 'compact',
         });
-        setEvaluation(key, { state: 'done', policy, budgetLabel, result });
+        if (record) record({ type: 'evaluate', key, policy, budgetLabel, result });
+        else setEvaluation(key, { state: 'done', policy, budgetLabel, result });
       } catch (e) {
         setEvaluation(key, { state: 'failed', policy, budgetLabel, message: (e as Error).message });
       }
