@@ -9,6 +9,7 @@ import { analyzeCommand } from './commands/analyze';
 import { evaluateCommand } from './commands/evaluate';
 import { evalCommand } from './commands/eval';
 import { recordCommand } from './commands/record';
+import { figuresCommand } from './commands/figures';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -28,6 +29,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   eval: {
     run: evalCommand,
     help: 'eval [--model DIR] [--set DIR] [--policies all|a,b] [--budgets 1,5,10,…] [--limit N] [--workers N] --out results.json [--csv FILE]',
+  },
+  figures: {
+    run: figuresCommand,
+    help: 'figures FILE.vlcs --out DIR [--format svg,png] [--policy NAME,…|all] [--budget B] [--threshold P] [--layer N] [--head H] [--scale 1|2|4]',
   },
   serve: {
     run: serveCommand,
