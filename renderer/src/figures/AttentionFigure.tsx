@@ -139,11 +139,11 @@ export function AttentionFigure(props: { data: AttentionData }) {
         </g>
       ))}
       <g className="colorbar" transform={`translate(${num(barX)},${top})`}>
-        {Array.from({ length: 32 }, (_, i) => {
+        {Array.from({ length: 32 }, (_, i) => ({ id: `step-${i}`, i })).map(({ id, i }) => {
           const c = Math.round(((31 - i) / 31) * 255) * 4;
           return (
             <rect
-              key={i}
+              key={id}
               y={num((i * barH) / 32)}
               width={7}
               height={num(barH / 32 + 0.3)}

@@ -16,7 +16,7 @@ export function KeptPatchesFigure(props: { data: KeptPatchesData }) {
   const P = Math.max(1, d.policies.length);
   const gap = 10;
   const top = 16;
-  const side = Math.min((width - gap * (P + 1)) / P, SIZE.wide.height - top - 40);
+  const side = Math.floor(Math.min((width - gap * (P + 1)) / P, SIZE.wide.height - top - 40));
   const height = top + side + 40;
   const href = pngDataUrl(d.image.png);
   const cw = side / d.grid.cols;
@@ -44,20 +44,22 @@ export function KeptPatchesFigure(props: { data: KeptPatchesData }) {
             {p.label}
           </text>
           <use href="#kept-input-image" />
-          {p.share.map((share, c) =>
-            share < 1 ? (
-              <rect
-                key={c}
-                className={share === 0 ? 'evicted' : 'partial'}
-                x={num((c % d.grid.cols) * cw)}
-                y={num(Math.floor(c / d.grid.cols) * ch)}
-                width={num(cw)}
-                height={num(ch)}
-                fill={EVICTED_FILL}
-                fillOpacity={num((1 - share) * EVICTED_OPACITY)}
-              />
-            ) : null,
-          )}
+          {p.share
+            .map((share, c) => ({ id: `cell-${c}`, share, c }))
+            .map(({ id, share, c }) =>
+              share < 1 ? (
+                <rect
+                  key={id}
+                  className={share === 0 ? 'evicted' : 'partial'}
+                  x={num((c % d.grid.cols) * cw)}
+                  y={num(Math.floor(c / d.grid.cols) * ch)}
+                  width={num(cw)}
+                  height={num(ch)}
+                  fill={EVICTED_FILL}
+                  fillOpacity={num((1 - share) * EVICTED_OPACITY)}
+                />
+              ) : null,
+            )}
           <rect width={num(side)} height={num(side)} fill="none" stroke={INK.axis} strokeWidth={0.8} />
           <text
             x={num(side / 2)}

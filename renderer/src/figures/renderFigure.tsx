@@ -100,21 +100,21 @@ export function figureCsv<K extends FigureId>(id: K, data: FigureSet[K]): string
       const d = data as FigureSet['kept'];
       const rows: (string | number)[][] = [['policy', 'layer', 'row', 'col', 'kept_share']];
       for (const p of d.policies)
-        p.share.forEach((s, c) =>
-          rows.push([p.id, d.layer, Math.floor(c / d.grid.cols), c % d.grid.cols, s]),
-        );
+        for (let c = 0; c < p.share.length; c++)
+          rows.push([p.id, d.layer, Math.floor(c / d.grid.cols), c % d.grid.cols, p.share[c]]);
       return csv(rows);
     }
     case 'recall': {
       const d = data as FigureSet['recall'];
       const rows: (string | number)[][] = [['policy', 'budget_percent', 'recall']];
-      for (const s of d.series) s.values.forEach((v, i) => rows.push([s.id, d.budgetsPercent[i], v]));
+      for (const s of d.series)
+        for (let i = 0; i < s.values.length; i++) rows.push([s.id, d.budgetsPercent[i], s.values[i]]);
       return csv(rows);
     }
     default: {
       const d = data as LayerSeriesData;
       const rows: (string | number)[][] = [['series', 'layer', d.yLabel]];
-      for (const s of d.series) s.values.forEach((v, l) => rows.push([s.id, l, v]));
+      for (const s of d.series) for (let l = 0; l < s.values.length; l++) rows.push([s.id, l, s.values[l]]);
       return csv(rows);
     }
   }
