@@ -3,6 +3,7 @@ import { EmptyState, Panel } from '../components/Panel';
 import { useStudio } from '../stores/store';
 import { AttentionView } from './attention/AttentionView';
 import { BudgetView } from './budget/BudgetView';
+import { FigureExport } from './common/FigureExport';
 import { CompareView } from './compare/CompareView';
 import { KeptView } from './kept/KeptView';
 import { OverlayView } from './overlay/OverlayView';
@@ -37,11 +38,14 @@ export function AnalysisView({ view }: { view: ViewSpec }) {
       title={view.title}
       help={view.help}
       actions={
-        NEEDS_STATS.has(view.id) && hasStats && stale ? (
-          <span className="updating" title="The worker is computing the latest parameters">
-            updating…
-          </span>
-        ) : null
+        <>
+          {NEEDS_STATS.has(view.id) && hasStats && stale ? (
+            <span className="updating" title="The worker is computing the latest parameters">
+              updating…
+            </span>
+          ) : null}
+          {hasStats && <FigureExport view={view.id} />}
+        </>
       }
     >
       {!hasRecording ? (
