@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 /**
  * The paper's Fig. 1 style attention map: A[q, j] of one layer and head on a log colour scale
  * (viridis), embedded as a PNG image; modality boundaries on both axes; the post-vision rows

@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 /**
  * Kept and evicted image patches of several policies side by side at one layer: the input image
  * with each patch dimmed by the share of KV heads that evict it (fully evicted patches darkest).

@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 /**
  * Series against a shared x: per-layer profiles (sparsity, CacheHitRate, budgets) on a linear layer
  * axis, or recall against budget on a log axis. Gaps (NaN) break the line.

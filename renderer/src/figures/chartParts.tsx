@@ -1,3 +1,4 @@
+// @jsxRuntime automatic
 /**
  * The pieces every figure is made of — frame, axes, legend, markers — rendered by React to plain
  * SVG (no hooks, no DOM access), so `renderToStaticMarkup` gives the same markup in the app and on

@@ -1,3 +1,5 @@
+// @jsxRuntime automatic
+// (tsx reads tsconfig from the working directory: the pragma keeps `vlcache figures` working from anywhere.)
 /**
  * A figure as SVG text (React to static markup) and its numbers as CSV and JSON — one function per
  * format, shared by the app's "Export figure" and `vlcache figures`, so a figure looks the same
