@@ -31,10 +31,22 @@ export interface LoadedModel {
   release(): Promise<void>;
 }
 
+/**
+ * Thread counts for every session this thread creates from now on (module state is per worker
+ * thread). An eval sweep runs one model per worker thread; left at onnxruntime's default (a pool of
+ * one thread per core in every session) N workers would run N² spinning threads on N cores.
+ */
+let threadOptions: Pick<ort.InferenceSession.SessionOptions, 'intraOpNumThreads' | 'interOpNumThreads'> = {};
+
+export function setSessionThreads(intraOp: number): void {
+  threadOptions = { intraOpNumThreads: intraOp, interOpNumThreads: 1 };
+}
+
 async function createSessions(dir: string, m: ModelManifest, provider: ProviderId): Promise<ModelSessions> {
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    ...threadOptions,
   };
   const created: ort.InferenceSession[] = [];
   try {
