@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { analysisBackend } from '../engine/analysisBackendDefault';
 import { Engine } from '../engine/engine';
 import { serializeError, VlcacheError } from '../engine/errors';
+import { setSessionThreads } from '../model/loadedModel';
 import { evaluateItem } from './evalItem';
 import type { FromWorker, ToWorker, WorkerInit } from './workerProtocol';
 
@@ -32,6 +33,7 @@ const engine = new Engine({
   },
 });
 engine.allowModelDir(init.modelDir);
+setSessionThreads(init.intraOpThreads);
 
 let controller: AbortController | null = null;
 let running: Promise<void> = Promise.resolve();

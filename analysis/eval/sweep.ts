@@ -113,7 +113,14 @@ export async function runSweep(o: SweepOptions): Promise<EvalResults> {
       await runPool({
         todo,
         workers,
-        init: { modelDir, provider, settings: o.settings },
+        // Results do not change with the thread count: the integration test compares 1 worker ×
+        // 2 threads with 2 workers × 1 thread on this 2-core machine.
+        init: {
+          modelDir,
+          provider,
+          settings: o.settings,
+          intraOpThreads: Math.max(1, Math.floor(availableParallelism() / workers)),
+        },
         provider,
         url: o.workerUrl ?? DEFAULT_WORKER_URL,
         signal: o.signal,

@@ -12,6 +12,8 @@ export interface WorkerInit {
   modelDir: string;
   provider: ProviderChoice;
   settings: SweepSettings;
+  /** onnxruntime intra-op threads per session: the cores shared out between the workers. */
+  intraOpThreads: number;
 }
 
 /** `stop`: cancel the current item (if any), release the model and end the thread. */
