@@ -3,11 +3,8 @@
  * note, save the session, reload the page, open the saved file and replay it step by step (the
  * selection and the caption come back in order); export a view as SVG and as PNG at 2×.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
-
-const MODEL = resolve(import.meta.dirname, '../../assets/models/shapes-vlm/model.json');
 
 const url = () => {
   const u = process.env.VLCACHE_E2E_URL;
@@ -30,7 +27,6 @@ const layerOf = async (page: Page) =>
   Number((await page.getByTestId('selection').locator('b').first().textContent()) ?? '-1');
 
 test.describe('sessions and figures with the bundled model', () => {
-  test.skip(!existsSync(MODEL), 'the bundled model (assets/models/shapes-vlm/model.json) is not installed');
   test.setTimeout(240_000);
 
   test('save a session, reload, open it and replay it; export a view as SVG and PNG', async ({
