@@ -1,3 +1,11 @@
+/**
+ * The interactive UI end to end (issue 6): the bundled model runs a sample on CPU through browser
+ * mode, every view fills, and the linked controls move what they should — the threshold moves the
+ * sparsity curve and VL-Cache's budgets; the budget moves the kept patches and the kept/evicted matrix,
+ * whose kept count equals the budget; a token click moves the map's highlighted row and the overlay;
+ * evaluating VL-Cache at 10 % decodes an answer with its fidelity metrics. Screenshots of every view
+ * are saved under test-results/e2e/ for review.
+ */
 import { expect, type Page, test } from '@playwright/test';
 
 const VIEWS = ['tokens', 'attention', 'overlay', 'sparsity', 'budget', 'kept', 'compare'] as const;
