@@ -1,4 +1,5 @@
 import { useMemo, useRef } from 'react';
+import { GridAxes } from '../../components/GridAxes';
 import { useSize } from '../../components/useSize';
 import { actions, useStudio } from '../../stores/store';
 import { policyColour } from '../common/palette';
@@ -40,42 +41,13 @@ export function BudgetView() {
       <div className="chart-body" ref={ref}>
         {layout && (
           <svg width={size.width} height={size.height} data-testid="budget-chart">
-            <g className="axis">
-              {layout.ticksY.map((t) => (
-                <g key={t.value}>
-                  <line
-                    x1={layout.plot.x}
-                    x2={layout.plot.x + layout.plot.width}
-                    y1={t.px}
-                    y2={t.px}
-                    stroke="#eee"
-                  />
-                  <text x={layout.plot.x - 4} y={t.px} textAnchor="end" dominantBaseline="middle">
-                    {t.value}
-                  </text>
-                </g>
-              ))}
-              {layout.ticksX.map((t) => (
-                <text key={t.layer} x={t.px} y={layout.plot.y + layout.plot.height + 14} textAnchor="middle">
-                  {t.layer}
-                </text>
-              ))}
-              <text
-                x={4}
-                y={layout.plot.y + 4}
-                dominantBaseline="hanging"
-                transform={`rotate(-90 12 ${layout.plot.y + layout.plot.height / 2})`}
-              >
-                k_l
-              </text>
-              <text
-                x={layout.plot.x + layout.plot.width}
-                y={layout.plot.y + layout.plot.height + 22}
-                textAnchor="end"
-              >
-                layer
-              </text>
-            </g>
+            <GridAxes
+              plot={layout.plot}
+              yTicks={layout.ticksY.map((t) => ({ key: t.value, px: t.px, label: t.value }))}
+              xTicks={layout.ticksX.map((t) => ({ key: t.layer, px: t.px, label: t.layer }))}
+              yLabel="k_l"
+              xLabel="layer"
+            />
             <line
               x1={layout.x(layer)}
               x2={layout.x(layer)}

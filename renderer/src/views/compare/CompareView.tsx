@@ -1,4 +1,5 @@
 import { useMemo, useRef } from 'react';
+import { GridAxes } from '../../components/GridAxes';
 import { PRESETS } from '../../../../analysis/policies/registry';
 import { useSize } from '../../components/useSize';
 import type { Evaluation } from '../../stores/derivedSlice';
@@ -47,27 +48,13 @@ function CurveChart({ metric }: { metric: 'recall' | 'hitRate' }) {
           <text x={layout.plot.x} y={10} className="chart-title">
             {metric === 'recall' ? 'attention recall' : 'CacheHitRate'}
           </text>
-          <g className="axis">
-            {layout.ticksY.map((t) => (
-              <g key={t.value}>
-                <line
-                  x1={layout.plot.x}
-                  x2={layout.plot.x + layout.plot.width}
-                  y1={t.px}
-                  y2={t.px}
-                  stroke="#eee"
-                />
-                <text x={layout.plot.x - 3} y={t.px} textAnchor="end" dominantBaseline="middle">
-                  {t.label}
-                </text>
-              </g>
-            ))}
-            {layout.ticksX.map((t) => (
-              <text key={t.value} x={t.px} y={layout.plot.y + layout.plot.height + 13} textAnchor="middle">
-                {t.label}
-              </text>
-            ))}
-          </g>
+          <GridAxes
+            plot={layout.plot}
+            yTicks={layout.ticksY.map((t) => ({ key: t.value, px: t.px, label: t.label }))}
+            xTicks={layout.ticksX.map((t) => ({ key: t.value, px: t.px, label: t.label }))}
+            gap={3}
+            xTickOffset={13}
+          />
           <line
             x1={layout.markerX}
             x2={layout.markerX}

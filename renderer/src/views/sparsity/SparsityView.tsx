@@ -1,4 +1,5 @@
 import { useMemo, useRef, useState } from 'react';
+import { GridAxes } from '../../components/GridAxes';
 import { GestureSlider } from '../../components/GestureSlider';
 import { useSize } from '../../components/useSize';
 import { actions, useStudio } from '../../stores/store';
@@ -80,34 +81,12 @@ export function SparsityView() {
       <div className="chart-body" ref={ref}>
         {layout && (
           <svg width={size.width} height={size.height} data-testid="sparsity-chart">
-            <g className="axis">
-              {layout.ticksY.map((t) => (
-                <g key={t.value}>
-                  <line
-                    x1={layout.plot.x}
-                    x2={layout.plot.x + layout.plot.width}
-                    y1={t.px}
-                    y2={t.px}
-                    stroke="#eee"
-                  />
-                  <text x={layout.plot.x - 4} y={t.px} textAnchor="end" dominantBaseline="middle">
-                    {t.label}
-                  </text>
-                </g>
-              ))}
-              {layout.ticksX.map((t) => (
-                <text key={t.layer} x={t.px} y={layout.plot.y + layout.plot.height + 14} textAnchor="middle">
-                  {t.layer}
-                </text>
-              ))}
-              <text
-                x={layout.plot.x + layout.plot.width}
-                y={layout.plot.y + layout.plot.height + 22}
-                textAnchor="end"
-              >
-                layer
-              </text>
-            </g>
+            <GridAxes
+              plot={layout.plot}
+              yTicks={layout.ticksY.map((t) => ({ key: t.value, px: t.px, label: t.label }))}
+              xTicks={layout.ticksX.map((t) => ({ key: t.layer, px: t.px, label: t.layer }))}
+              xLabel="layer"
+            />
             <line
               x1={layout.x(layer)}
               x2={layout.x(layer)}
