@@ -91,7 +91,7 @@ for (const it of items.slice(0, Math.min(items.length, 6))) {
   perItem.push((performance.now() - t) / 1000);
 }
 console.log(
-  `per item in-process (1 thread of work): median ${f(quantile(perItem, 0.5))} s, p95 ${f(quantile(perItem, 0.95))} s (n = ${perItem.length})`,
+  `per item in-process (one item at a time): median ${f(quantile(perItem, 0.5))} s, p95 ${f(quantile(perItem, 0.95))} s (n = ${perItem.length})`,
 );
 
 // ---- 3. shared prefill vs re-running the prefill for each pair --------------------------------
