@@ -6,7 +6,7 @@
  * numbers are written beside it as CSV and JSON. Options not given come from the params saved in
  * the session, then from the app's defaults.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Resvg } from '@resvg/resvg-js';
@@ -23,12 +23,20 @@ import {
   type FigureOptions,
   type FigureSource,
 } from '../../../renderer/src/figures/figureData';
+import {
+  EVAL_FIGURE_IDS,
+  evalFigureCsv,
+  evalFigureData,
+  evalFigureJson,
+  evalFigureSvg,
+} from '../../../renderer/src/figures/EvalFigures';
 import { figureCsv, figureJson, figureSvg } from '../../../renderer/src/figures/renderFigure';
+import { RESULTS_FORMAT, type ResultsSummary } from '../../eval/results';
 import { DEFAULT_PARAMS, sanitizeParams } from '../../../renderer/src/stores/paramsSlice';
 import { UsageError } from '../args';
 
 const USAGE =
-  'usage: vlcache figures FILE.vlcs --out DIR [--format svg,png] [--policy NAME,…|all] [--budget 10%|N] [--threshold P] [--layer N] [--head H|mean] [--scale 1|2|4]';
+  'usage: vlcache figures FILE.vlcs --out DIR [--format svg,png] [--policy NAME,…|all] [--budget 10%|N] [--threshold P] [--layer N] [--head H|mean] [--scale 1|2|4]\n       vlcache figures --eval RESULTS.json --out DIR [--format svg,png] [--scale 1|2|4]';
 
 /** Fonts resvg may use: DejaVu only, so a PNG is the same on every machine that has them. */
 export const FONT_DIR = '/usr/share/fonts/truetype/dejavu';
@@ -81,15 +89,17 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       layer: { type: 'string' },
       head: { type: 'string' },
       scale: { type: 'string', default: '2' },
+      eval: { type: 'string' },
     },
     strict: true,
   });
-  if (positionals.length !== 1 || !values.out) throw new UsageError(USAGE);
+  if (!values.out || positionals.length !== (values.eval ? 0 : 1)) throw new UsageError(USAGE);
   const formats = values.format!.split(',').map((f) => f.trim());
   for (const f of formats)
     if (f !== 'svg' && f !== 'png') throw new UsageError(`unknown format ${f} (known: svg, png)`);
   const scale = Number(values.scale);
   if (![1, 2, 4].includes(scale)) throw new UsageError(`--scale must be 1, 2 or 4, got ${values.scale}`);
+  if (values.eval) return evalFigures(values.eval, values.out, formats, scale);
 
   const { recording: r, params: saved } = await openSessionFile(positionals[0]);
   const p = { ...DEFAULT_PARAMS, ...sanitizeParams(saved) };
@@ -144,6 +154,37 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(
     `layer ${options.layer}, head ${options.head}, policies ${policies.join(', ')}\n${written.map((w) => `wrote ${join(values.out!, w)}`).join('\n')}\n`,
+  );
+  return 0;
+}
+
+/** `--eval`: accuracy against budget (overall and per task) from a results or summary file. */
+async function evalFigures(file: string, out: string, formats: string[], scale: number): Promise<number> {
+  let doc: { format?: unknown; summary?: ResultsSummary };
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`cannot read ${file} as JSON: ${(e as Error).message}`);
+  }
+  if (doc?.format !== RESULTS_FORMAT || !Array.isArray(doc.summary?.cells))
+    throw new UsageError(`${file} is not a ${RESULTS_FORMAT} results file (no format or summary.cells)`);
+  const data = evalFigureData(doc.summary);
+  if (!data.policies.length) throw new UsageError(`${file} has no policy besides full`);
+  await mkdir(out, { recursive: true });
+  const written: string[] = [];
+  const write = async (name: string, bytes: string | Uint8Array) => {
+    await writeFile(join(out, name), bytes);
+    written.push(name);
+  };
+  for (const id of EVAL_FIGURE_IDS) {
+    const svg = evalFigureSvg(id, data);
+    if (formats.includes('svg')) await write(`${id}.svg`, svg);
+    if (formats.includes('png')) await write(`${id}.png`, svgToPng(svg, scale));
+    await write(`${id}.csv`, evalFigureCsv(id, data));
+    await write(`${id}.json`, evalFigureJson(id, data));
+  }
+  process.stdout.write(
+    `policies ${data.policies.join(', ')}; budgets ${data.budgetsPercent.join(', ')} %\n${written.map((w) => `wrote ${join(out, w)}`).join('\n')}\n`,
   );
   return 0;
 }
