@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { keyOutcome, SHORTCUT_HELP } from './app/shortcuts';
 import { actions, studio, useStudio } from './stores/store';
 import { AnalysisView } from './views/AnalysisView';
+import { EvaluateView } from './views/evaluate/EvaluateView';
 import { RunPanel } from './views/run/RunPanel';
 import { SessionPanel } from './views/session/SessionPanel';
 import { VIEWS } from './views/viewCatalog';
@@ -139,6 +140,7 @@ export function App() {
               <AnalysisView key={v.id} view={v} />
             ))}
           </div>
+          <EvaluateView />
         </div>
       </main>
     </div>
