@@ -2,8 +2,10 @@
 
     python3 tools/export_hf.py --model PATH_OR_ID --out DIR [--dtype fp32|fp16] [--max-length N]
 
-Supported now: LLaVA-1.5 (`LlavaForConditionalGeneration`: CLIP vision tower, Llama decoder, one
-fixed 336-pixel tile of 24 x 24 image tokens). See docs/export-hf.md for what is verified.
+Supported: LLaVA-1.5 (`LlavaForConditionalGeneration`: CLIP vision tower, Llama decoder, one fixed
+336-pixel tile of 24 x 24 image tokens) and LLaVA-1.6 / LLaVA-NeXT (`LlavaNextForConditionalGeneration`:
+AnyRes tiles + base image, unpadding, image-newline tokens; Mistral (GQA) or Vicuna/Llama decoder).
+See docs/models.md for usage and docs/export-hf.md for what is verified.
 
 Writes vision.onnx, embed.onnx, decoder.onnx (+ `<name>.data` external-data files for graphs over
 ~1.8 GB), tokenizer.json and model.json. The decoder's `queries.{i}`, `present.{i}.*` and
@@ -36,13 +38,15 @@ FILES = {"tokenizer": "tokenizer.json", "vision": "vision.onnx", "embed": "embed
 OPSET = 17
 # ONNX protobufs cannot exceed 2 GiB; graphs whose weights exceed this go to one external-data file.
 EXTERNAL_DATA_BYTES = 1_800_000_000
-SUPPORTED_ARCHITECTURES = ("LlavaForConditionalGeneration",)
-SUPPORTED_TEXT_MODELS = ("llama",)
+# model_type -> architecture class name.
+SUPPORTED_FAMILIES = {"llava": "LlavaForConditionalGeneration", "llava_next": "LlavaNextForConditionalGeneration"}
+SUPPORTED_ARCHITECTURES = tuple(SUPPORTED_FAMILIES.values())
+SUPPORTED_TEXT_MODELS = ("llama", "mistral")
 SUPPORTED_VISION_MODELS = ("clip_vision_model",)
 # RoPE variants whose cos/sin depend only on the position (not on the sequence length seen so far).
 STATIC_ROPE_TYPES = ("default", "linear", "llama3")
 # Used only when the checkpoint's processor has no chat template.
-DEFAULT_TEMPLATES = {"llava": "USER: <image>\n{prompt} ASSISTANT:"}
+DEFAULT_TEMPLATES = {"llama": "USER: <image>\n{prompt} ASSISTANT:", "mistral": "[INST] <image>\n{prompt} [/INST]"}
 PROMPT_PLACEHOLDER = "{prompt}"
 RESAMPLE = {0: "nearest", 2: "bilinear", 3: "bicubic"}  # PIL's codes
 
@@ -155,6 +159,8 @@ class VisionExport(nn.Module):
         self.feature_layer = feature_layer
         self.strategy = strategy
         self.dtype = dtype
+        # LLaVA-NeXT: the learned vector the runtime appends after every row of the unpadded grid.
+        self.newline = getattr(llava.model, "image_newline", None)
 
     def forward(self, pixel_values):
         out = self.vision_tower(pixel_values.to(self.dtype), output_hidden_states=True, return_dict=True)
@@ -163,7 +169,11 @@ class VisionExport(nn.Module):
         if self.strategy == "default":
             hs = [h[:, 1:] for h in hs]
         f = self.projector(torch.cat(hs, dim=-1))
-        return f.reshape(1, -1, f.shape[-1])
+        f = f.reshape(1, -1, f.shape[-1])
+        if self.newline is None:
+            return f
+        # "+ 0 * f[0, 0]": an op on the input, so constant folding cannot turn the output into an initializer.
+        return f, self.newline.to(f.dtype) + 0 * f[0, 0]
 
 
 class EmbedExport(nn.Module):
@@ -242,9 +252,9 @@ def check_supported(config) -> None:
     """Raise ExportError naming every part of the configuration the exporter cannot express."""
     problems = []
     archs = list(getattr(config, "architectures", None) or [])
-    if getattr(config, "model_type", None) != "llava":
-        problems.append(f"model_type is {getattr(config, 'model_type', None)!r}; supported: 'llava' "
-                        f"({', '.join(SUPPORTED_ARCHITECTURES)})")
+    if getattr(config, "model_type", None) not in SUPPORTED_FAMILIES:
+        problems.append(f"model_type is {getattr(config, 'model_type', None)!r}; supported: "
+                        + ", ".join(f"'{t}' ({a})" for t, a in SUPPORTED_FAMILIES.items()))
     elif archs and not any(a in SUPPORTED_ARCHITECTURES for a in archs):
         problems.append(f"architectures {archs}; supported: {', '.join(SUPPORTED_ARCHITECTURES)}")
     vc = getattr(config, "vision_config", None)
@@ -266,6 +276,13 @@ def check_supported(config) -> None:
     if getattr(config, "vision_feature_select_strategy", "default") != "default":
         problems.append(f"vision_feature_select_strategy {config.vision_feature_select_strategy!r}: the CLS token "
                         "would make n_img = rows x cols + 1, which a fixed layout cannot express")
+    if getattr(config, "model_type", None) == "llava_next":
+        pins = getattr(config, "image_grid_pinpoints", None)
+        side = getattr(vc, "image_size", None) if vc is not None else None
+        if not pins:
+            problems.append("image_grid_pinpoints is missing (AnyRes needs the candidate resolutions)")
+        elif side and any(int(h) % side or int(w) % side for h, w in pins):
+            problems.append(f"image_grid_pinpoints {pins} are not multiples of the tile size {side}")
     if problems:
         raise ExportError("cannot export this checkpoint:\n  - " + "\n  - ".join(problems))
 
@@ -276,8 +293,10 @@ def _size(v, key):
     return getattr(v, key, None) if v is not None else None
 
 
-def image_settings(image_processor, vision_config) -> dict:
-    """The manifest's `image` block from the checkpoint's image processor (CLIP-style)."""
+def image_settings(image_processor, vision_config, config=None) -> dict:
+    """The manifest's `image` block from the checkpoint's image processor (CLIP-style); for LLaVA-NeXT
+    the AnyRes layout (docs/model-package.md): the model's grid pinpoints, which must equal the
+    processor's, base image + tiles, unpadding and newline tokens."""
     tile = vision_config.image_size
     crop = _size(getattr(image_processor, "crop_size", None), "height")
     if crop is not None and crop != tile:
@@ -296,8 +315,18 @@ def image_settings(image_processor, vision_config) -> dict:
     mean = [float(x) for x in image_processor.image_mean]
     std = [float(x) for x in image_processor.image_std]
     side = tile // vision_config.patch_size
+    if getattr(config, "model_type", None) != "llava_next":
+        return {"resize": resize, "mean": mean, "std": std,
+                "layout": {"kind": "fixed", "size": tile, "rows": side, "cols": side}}
+    pins = [[int(h), int(w)] for h, w in config.image_grid_pinpoints]
+    proc_pins = getattr(image_processor, "image_grid_pinpoints", None)
+    if proc_pins is not None and [[int(h), int(w)] for h, w in proc_pins] != pins:
+        raise ExportError(f"the image processor's grid pinpoints {proc_pins} differ from the model's {pins}")
+    if getattr(image_processor, "do_pad", True) is False:
+        raise ExportError("the image processor does not pad tiles (do_pad=False); AnyRes needs the padded canvas")
     return {"resize": resize, "mean": mean, "std": std,
-            "layout": {"kind": "fixed", "size": tile, "rows": side, "cols": side}}
+            "layout": {"kind": "anyres", "gridPinpoints": pins, "tileSize": tile, "rows": side, "cols": side,
+                       "newline": True, "unpad": True}}
 
 
 def prompt_template(processor, family: str, image_token: str, bos_text: str | None) -> str:
@@ -314,7 +343,7 @@ def prompt_template(processor, family: str, image_token: str, bos_text: str | No
         if isinstance(template, list):
             template = template[0]
     if template is None:
-        template = DEFAULT_TEMPLATES[family]
+        template = DEFAULT_TEMPLATES.get(family, DEFAULT_TEMPLATES["llama"])
     if bos_text and template.startswith(bos_text):
         template = template[len(bos_text):]  # the runtime adds bos itself
     if template.count(image_token) != 1 or template.count(PROMPT_PLACEHOLDER) != 1:
@@ -359,6 +388,8 @@ def _onnx_export(module, args, path: Path, input_names, output_names, dynamic_ax
     import onnx
 
     big = _param_bytes(module) > EXTERNAL_DATA_BYTES
+    device = next(module.parameters()).device  # trace where the model is (a 7B model traces faster on a GPU)
+    args = tuple(a.to(device) for a in args)
     tmp_dir = scratch / (path.stem + ".tmp")
     tmp_dir.mkdir()
     tmp = tmp_dir / path.name
@@ -406,10 +437,11 @@ def export_llava(model, processor, out: Path, *, dtype: str = "fp32", max_length
     if tok.eos_token_id is None:
         raise ExportError("the tokenizer has no eos token")
     bos_text = tok.bos_token if tok.bos_token_id is not None else None
-    template = template or prompt_template(processor, "llava", image_token, bos_text)
+    template = template or prompt_template(processor, tc.model_type, image_token, bos_text)
     if template.count(image_token) != 1 or template.count(PROMPT_PLACEHOLDER) != 1:
         raise ExportError(f"prompt template must contain {image_token!r} and {PROMPT_PLACEHOLDER!r} exactly once")
-    image = image_settings(processor.image_processor, vc)
+    image = image_settings(processor.image_processor, vc, config)
+    anyres = image["layout"]["kind"] == "anyres"
 
     layers = tc.num_hidden_layers
     heads = tc.num_attention_heads
@@ -438,7 +470,8 @@ def export_llava(model, processor, out: Path, *, dtype: str = "fp32", max_length
         t = time.time()
         written += _onnx_export(
             VisionExport(model, config.vision_feature_layer, config.vision_feature_select_strategy, torch_dtype),
-            (torch.randn(1, 3, side, side),), work / FILES["vision"], ["pixel_values"], ["image_features"],
+            (torch.randn(2 if anyres else 1, 3, side, side),), work / FILES["vision"], ["pixel_values"],
+            ["image_features", "image_newline"] if anyres else ["image_features"],
             {"pixel_values": {0: "tiles"}, "image_features": {1: "n_img"}}, scratch)
         timings["vision"] = time.time() - t
         t = time.time()
@@ -460,7 +493,7 @@ def export_llava(model, processor, out: Path, *, dtype: str = "fp32", max_length
         manifest = {
             "format": FORMAT,
             "name": name or Path(str(getattr(config, "_name_or_path", "") or out.name)).name or out.name,
-            "family": "llava",
+            "family": config.model_type,
             "layers": layers,
             "heads": heads,
             "kvHeads": kv_heads,
@@ -499,9 +532,10 @@ def export_llava(model, processor, out: Path, *, dtype: str = "fp32", max_length
     return manifest
 
 
-def load_checkpoint(path_or_id: str, dtype: str):
+def load_checkpoint(path_or_id: str, dtype: str, device: str = "cpu"):
     """The model (eager attention everywhere, then switched to the probe by the exporter) and its processor."""
-    from transformers import AutoConfig, AutoProcessor, LlavaForConditionalGeneration
+    import transformers
+    from transformers import AutoConfig, AutoProcessor
 
     try:
         config = AutoConfig.from_pretrained(path_or_id)
@@ -515,8 +549,9 @@ def load_checkpoint(path_or_id: str, dtype: str):
     if not hasattr(processor, "image_processor") or not hasattr(processor, "tokenizer"):
         raise ExportError(f"{path_or_id}: the processor has no image processor or no tokenizer")
     torch_dtype = {"fp32": torch.float32, "fp16": torch.float16}[dtype]
-    model = LlavaForConditionalGeneration.from_pretrained(path_or_id, dtype=torch_dtype, attn_implementation="eager")
-    return model.eval(), processor
+    cls = getattr(transformers, SUPPORTED_FAMILIES[config.model_type])
+    model = cls.from_pretrained(path_or_id, dtype=torch_dtype, attn_implementation="eager")
+    return model.to(device).eval(), processor
 
 
 def main(argv=None) -> int:
@@ -528,9 +563,10 @@ def main(argv=None) -> int:
     ap.add_argument("--name", default=None)
     ap.add_argument("--template", default=None, help="prompt template with <image> and {prompt} (default: the chat template)")
     ap.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+    ap.add_argument("--device", default="cpu", help="where to trace the model: cpu or cuda (faster for 7B models)")
     a = ap.parse_args(argv)
     try:
-        model, processor = load_checkpoint(a.model, a.dtype)
+        model, processor = load_checkpoint(a.model, a.dtype, a.device)
         export_llava(model, processor, Path(a.out), dtype=a.dtype, max_length=a.max_length, name=a.name,
                      template=a.template, force=a.force)
     except ExportError as e:

@@ -62,9 +62,10 @@ CORPUS = [
 ]
 
 
-def build_tokenizer():
+def build_tokenizer(pad_to: int = 32000):
     """A Llama-style BPE: Prepend("▁") + Replace(" ", "▁") normaliser, byte fallback, <s> prepended;
-    the vocabulary padded to 32000 so <image> = 32000 and <pad> = 32001 as in llava-hf/llava-1.5."""
+    the vocabulary padded to `pad_to` (32000) so <image> = 32000 and <pad> = 32001 as in
+    llava-hf/llava-1.5 (small fixtures pass a smaller `pad_to`)."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     tok = Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
@@ -78,17 +79,17 @@ def build_tokenizer():
     j = json.loads(tok.to_str())
     j["pre_tokenizer"] = None
     vocab = j["model"]["vocab"]
-    for i in range(len(vocab), 32000):
+    for i in range(len(vocab), pad_to):
         vocab[f"<unused{i}>"] = i
     j["added_tokens"] = [t for t in j["added_tokens"] if t["content"] in ("<unk>", "<s>", "</s>")]
-    for content, i in (("<image>", 32000), ("<pad>", 32001)):
+    for content, i in (("<image>", pad_to), ("<pad>", pad_to + 1)):
         vocab[content] = i
         j["added_tokens"].append({"id": i, "content": content, "single_word": False, "lstrip": False,
                                   "rstrip": False, "normalized": False, "special": True})
     t = Tokenizer.from_str(json.dumps(j))
     t.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
     t.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s> $B", special_tokens=[("<s>", 1)])
-    assert t.token_to_id("<image>") == 32000 and t.token_to_id("<pad>") == 32001, "special ids"
+    assert t.token_to_id("<image>") == pad_to and t.token_to_id("<pad>") == pad_to + 1, "special ids"
     return t
 
 
