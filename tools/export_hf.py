@@ -39,10 +39,14 @@ OPSET = 17
 # ONNX protobufs cannot exceed 2 GiB; graphs whose weights exceed this go to one external-data file.
 EXTERNAL_DATA_BYTES = 1_800_000_000
 # model_type -> architecture class name.
-SUPPORTED_FAMILIES = {"llava": "LlavaForConditionalGeneration", "llava_next": "LlavaNextForConditionalGeneration"}
+SUPPORTED_FAMILIES = {"llava": "LlavaForConditionalGeneration", "llava_next": "LlavaNextForConditionalGeneration",
+                      "llava_onevision": "LlavaOnevisionForConditionalGeneration"}
+ANYRES_FAMILIES = ("llava_next", "llava_onevision")
 SUPPORTED_ARCHITECTURES = tuple(SUPPORTED_FAMILIES.values())
-SUPPORTED_TEXT_MODELS = ("llama", "mistral")
-SUPPORTED_VISION_MODELS = ("clip_vision_model",)
+SUPPORTED_TEXT_MODELS = ("llama", "mistral", "qwen2")
+SUPPORTED_VISION_MODELS = ("clip_vision_model", "siglip_vision_model")
+# Vision towers whose first output token is a CLS token (dropped by the "default" feature strategy).
+CLS_VISION_MODELS = ("clip_vision_model",)
 # RoPE variants whose cos/sin depend only on the position (not on the sequence length seen so far).
 STATIC_ROPE_TYPES = ("default", "linear", "llama3")
 # Used only when the checkpoint's processor has no chat template.
@@ -273,10 +277,17 @@ def check_supported(config) -> None:
             problems.append(f"rope_type {rope!r} depends on the sequence length; supported: {', '.join(STATIC_ROPE_TYPES)}")
         if getattr(tc, "sliding_window", None):
             problems.append(f"sliding_window {tc.sliding_window} (not yet expressed by this exporter)")
-    if getattr(config, "vision_feature_select_strategy", "default") != "default":
+    strategy = getattr(config, "vision_feature_select_strategy", "default")
+    if strategy not in ("default", "full"):
+        problems.append(f"vision_feature_select_strategy {strategy!r}; supported: 'default', 'full'")
+    elif strategy == "full" and (vc is None or vc.model_type in CLS_VISION_MODELS):
         problems.append(f"vision_feature_select_strategy {config.vision_feature_select_strategy!r}: the CLS token "
                         "would make n_img = rows x cols + 1, which a fixed layout cannot express")
-    if getattr(config, "model_type", None) == "llava_next":
+    aspect = getattr(config, "vision_aspect_ratio", None)
+    if getattr(config, "model_type", None) == "llava_onevision" and not (
+            isinstance(aspect, str) and aspect.startswith("anyres_max_") and aspect[11:].isdigit()):
+        problems.append(f"vision_aspect_ratio {aspect!r}; supported: 'anyres_max_N'")
+    if getattr(config, "model_type", None) in ANYRES_FAMILIES:
         pins = getattr(config, "image_grid_pinpoints", None)
         side = getattr(vc, "image_size", None) if vc is not None else None
         if not pins:
@@ -301,8 +312,9 @@ def image_settings(image_processor, vision_config, config=None) -> dict:
     crop = _size(getattr(image_processor, "crop_size", None), "height")
     if crop is not None and crop != tile:
         raise ExportError(f"image processor crop size {crop} differs from the vision tower's image size {tile}")
-    if tile % vision_config.patch_size:
-        raise ExportError(f"image size {tile} is not a multiple of the patch size {vision_config.patch_size}")
+    # A remainder is allowed: the patch convolution drops it (SigLIP-384/14 gives 27 x 27 patches).
+    if tile < vision_config.patch_size:
+        raise ExportError(f"image size {tile} is smaller than the patch size {vision_config.patch_size}")
     r = getattr(image_processor, "resample", 3)
     name = getattr(r, "name", None)
     if isinstance(r, int) or (name is not None and hasattr(r, "value") and isinstance(r.value, int)):
@@ -315,7 +327,7 @@ def image_settings(image_processor, vision_config, config=None) -> dict:
     mean = [float(x) for x in image_processor.image_mean]
     std = [float(x) for x in image_processor.image_std]
     side = tile // vision_config.patch_size
-    if getattr(config, "model_type", None) != "llava_next":
+    if getattr(config, "model_type", None) not in ANYRES_FAMILIES:
         return {"resize": resize, "mean": mean, "std": std,
                 "layout": {"kind": "fixed", "size": tile, "rows": side, "cols": side}}
     pins = [[int(h), int(w)] for h, w in config.image_grid_pinpoints]
@@ -326,7 +338,16 @@ def image_settings(image_processor, vision_config, config=None) -> dict:
         raise ExportError("the image processor does not pad tiles (do_pad=False); AnyRes needs the padded canvas")
     return {"resize": resize, "mean": mean, "std": std,
             "layout": {"kind": "anyres", "gridPinpoints": pins, "tileSize": tile, "rows": side, "cols": side,
-                       "newline": True, "unpad": True}}
+                       "newline": True, "unpad": True, "maxTiles": max_tiles(config)}}
+
+
+def max_tiles(config) -> int | None:
+    """LLaVA-OneVision's "anyres_max_N": an unpadded grid holding more than ~N tiles of features is
+    downsampled (bilinear) to about N tiles; None = never (LLaVA-NeXT)."""
+    aspect = getattr(config, "vision_aspect_ratio", None)
+    if getattr(config, "model_type", None) == "llava_onevision" and isinstance(aspect, str):
+        return int(aspect[len("anyres_max_"):])
+    return None
 
 
 def prompt_template(processor, family: str, image_token: str, bos_text: str | None) -> str:
