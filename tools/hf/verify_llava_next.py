@@ -218,20 +218,25 @@ class Capture:
             self.embeds = kwargs["inputs_embeds"].detach().clone()
 
 
-def compare(model, processor, pkg: Path, manifest: dict, img, threads: int, *, decode_steps: int = 2) -> dict:
+def next_packer(feats, newline, h: int, w: int, lay: dict):
+    sources = packed_sources(h, w, lay["gridPinpoints"], lay["tileSize"], lay["rows"], lay["cols"])
+    return pack(feats, newline, sources), sources
+
+
+def compare(model, processor, pkg: Path, manifest: dict, img, threads: int, *, decode_steps: int = 2,
+            packer=next_packer, prompt: str = PROMPT) -> dict:
     """Package (onnxruntime CPU, packed by the runtime's rule) vs transformers eager on one image."""
     use_attention(model, "eager")
     P = Package(pkg, threads)
     scale = manifest["attention"]["scale"]
     L = P.L
     lay = manifest["image"]["layout"]
-    text = manifest["prompt"]["template"].replace("{prompt}", PROMPT)
+    text = manifest["prompt"]["template"].replace("{prompt}", prompt)
     enc = processor(images=img, text=text, return_tensors="pt")
     ids = enc["input_ids"][0].tolist()
     image_id = manifest["tokens"]["image"]
     pos = [i for i, x in enumerate(ids) if x == image_id]
     w, h = img.size
-    sources = packed_sources(h, w, lay["gridPinpoints"], lay["tileSize"], lay["rows"], lay["cols"])
     pix = enc["pixel_values"][0].float()  # [tiles, 3, S, S]
     cap = Capture(model)
     with torch.no_grad():
@@ -240,7 +245,8 @@ def compare(model, processor, pkg: Path, manifest: dict, img, threads: int, *, d
     cap.h.remove()
     feats, newline = P.vision.run(None, {"pixel_values": pix.numpy()})
     emb = P.embeds(ids)
-    emb[0, pos] = pack(feats, newline, sources)
+    packed, sources = packer(feats, newline, h, w, lay)
+    emb[0, pos] = packed
     m = len(ids)
     lo, pres, qs = P.step(emb, list(range(m)), P.empty_past())
     out = {
