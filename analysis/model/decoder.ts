@@ -4,6 +4,7 @@
  * (n > 1 against a compressed cache) and decoding under a policy (key_bias or a compacted cache).
  */
 import * as ort from 'onnxruntime-node';
+import { f32Data, ioTensor } from './ioTensor';
 import type { LoadedModel } from './loadedModel';
 
 /** One layer's cache: key and value f32 [Hkv, T, D] (keys after rotary embedding). */
@@ -47,7 +48,7 @@ export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise
   const { kvHeads: Hkv, headDim: D, hidden, layers: L } = m;
   const { n } = call;
   const feeds: Record<string, ort.Tensor> = {
-    inputs_embeds: new ort.Tensor('float32', call.embeds, [1, n, hidden]),
+    inputs_embeds: ioTensor(m, call.embeds, [1, n, hidden]),
     position_ids: new ort.Tensor(
       'int64',
       BigInt64Array.from(call.positions, (p) => BigInt(p)),
@@ -56,10 +57,10 @@ export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise
   };
   for (let l = 0; l < L; l++) {
     const c = call.past[l];
-    feeds[`past_key_values.${l}.key`] = new ort.Tensor('float32', c.key, [1, Hkv, c.length, D]);
-    feeds[`past_key_values.${l}.value`] = new ort.Tensor('float32', c.value, [1, Hkv, c.length, D]);
+    feeds[`past_key_values.${l}.key`] = ioTensor(m, c.key, [1, Hkv, c.length, D]);
+    feeds[`past_key_values.${l}.value`] = ioTensor(m, c.value, [1, Hkv, c.length, D]);
     const bias = call.keyBias?.[l] ?? new Float32Array(Hkv * (c.length + n));
-    feeds[`key_bias.${l}`] = new ort.Tensor('float32', bias, [1, Hkv, 1, c.length + n]);
+    feeds[`key_bias.${l}`] = ioTensor(m, bias, [1, Hkv, 1, c.length + n]);
   }
   const fetch = [
     'logits',
@@ -70,15 +71,13 @@ export async function runDecoder(model: LoadedModel, call: DecoderCall): Promise
   const present: LayerCache[] = [];
   for (let l = 0; l < L; l++) {
     present.push({
-      key: out[`present.${l}.key`].data as Float32Array,
-      value: out[`present.${l}.value`].data as Float32Array,
+      key: f32Data(out[`present.${l}.key`]),
+      value: f32Data(out[`present.${l}.value`]),
       length: call.past[l].length + n,
     });
   }
-  const queries = call.withQueries
-    ? Array.from({ length: L }, (_, l) => out[`queries.${l}`].data as Float32Array)
-    : [];
-  return { logits: out.logits.data as Float32Array, present, queries };
+  const queries = call.withQueries ? Array.from({ length: L }, (_, l) => f32Data(out[`queries.${l}`])) : [];
+  return { logits: f32Data(out.logits), present, queries };
 }
 
 /** Embeddings of token ids through `embed.onnx`: f32 [n, hidden]. */
@@ -90,7 +89,7 @@ export async function embedTokens(model: LoadedModel, ids: number[]): Promise<Fl
       [1, ids.length],
     ),
   });
-  return out.inputs_embeds.data as Float32Array;
+  return f32Data(out.inputs_embeds);
 }
 
 /** Image features through `vision.onnx`: f32 [nImg, hidden]. */
