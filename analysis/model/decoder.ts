@@ -102,7 +102,7 @@ export async function encodeImage(
     pixel_values: new ort.Tensor('float32', pixels, [1, 3, size, size]),
   });
   const t = out.image_features;
-  return { features: t.data as Float32Array, count: Number(t.dims[1]) };
+  return { features: f32Data(t), count: Number(t.dims[1]) };
 }
 
 /** Row r of a [rows, vocab] logits block: argmax (ties to the lower id) and log-softmax in f64. */
