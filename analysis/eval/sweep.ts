@@ -102,7 +102,10 @@ export async function runSweep(o: SweepOptions): Promise<EvalResults> {
   const isDone = (it: EvalItem) => finished.results.has(it.key) || finished.failures.has(it.key);
   const todo = selected.filter((it) => !isDone(it));
   const reused = selected.length - todo.length;
-  const workers = Math.max(0, Math.min(o.workers ?? availableParallelism(), todo.length));
+  // One GPU worker at most: WebGPU sessions in several worker threads of one process broke Dawn's
+  // command encoding and crashed the process on the H200 (bench/RESULTS.md); the GPU is shared anyway.
+  const maxWorkers = provider === 'cpu' ? (o.workers ?? availableParallelism()) : 1;
+  const workers = Math.max(0, Math.min(maxWorkers, todo.length));
   o.onStart?.({ total: selected.length, reused, toRun: todo.length, workers, skipped: set.skipped });
 
   const journal = Journal.open(out, fingerprint);
