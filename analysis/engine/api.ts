@@ -5,6 +5,8 @@
  * channel allowlist. A new method is: a row here, its implementation in `engine.ts`.
  */
 import { z } from 'zod';
+import type { EvalResults } from '../eval/results';
+import { checkEvalResults } from './evalResults';
 
 const providerId = z.enum(['cpu', 'webgpu', 'cuda']);
 
@@ -154,6 +156,33 @@ export const runProgressSchema = z.object({
   total: z.number().optional(),
 });
 
+export const evalProgressSchema = z.object({
+  evalId: id,
+  /** preparing: reading the set and earlier results; then running, and one of the three ends. */
+  stage: z.enum(['preparing', 'running', 'done', 'cancelled', 'failed']),
+  /** Items with a result or a failure (earlier, resumed sessions included), of `total`. */
+  done: z.number(),
+  total: z.number(),
+  /** Items reused from an earlier (cancelled) session of the same sweep. */
+  reused: z.number().optional(),
+  failed: z.number().optional(),
+  /** Overall fraction, counting the part of each running item that is done. */
+  fraction: z.number().optional(),
+  /** Seconds left at this session's pace; null until it has one. */
+  etaSeconds: z.number().nullable(),
+  /** Why it failed (stage failed). */
+  message: z.string().optional(),
+});
+
+/** A results object as a `vlcache eval` results file holds it, checked as the Evaluate view checks files. */
+export const evalResultsSchema = z.custom<EvalResults>().superRefine((v, ctx) => {
+  try {
+    checkEvalResults(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+  }
+});
+
 export const engineMethods = {
   version: { params: noParams, result: versionSchema },
   listProviders: { params: noParams, result: z.array(providerStatusSchema) },
@@ -238,10 +267,42 @@ export const engineMethods = {
       timeline: z.array(z.record(z.string(), z.unknown())),
     }),
   },
+  /**
+   * Starts an eval sweep (analysis/eval/sweep.ts) in the background and returns at once; progress
+   * comes as `evalProgress` events. The same sweep started again (same model, set and settings)
+   * gets the same id and continues from its journal.
+   */
+  startEval: {
+    params: z
+      .object({
+        modelDir: z.string().min(1).max(4096),
+        /** An eval set folder (default: the bundled assets/eval). */
+        setDir: z.string().min(1).max(4096).optional(),
+        /** Preset ids, or 'all'. */
+        policies: z.union([z.literal('all'), z.array(z.string().max(64)).max(64)]),
+        /** Percentages (default 1, 2, 5, 10, 20, 40, 60, 80, 100). */
+        budgets: z.array(z.number()).max(64).optional(),
+        limit: z.number().int().min(1).optional(),
+        /** Worker threads (default: the machine's cores). */
+        workers: z.number().int().min(1).max(256).optional(),
+      })
+      .strict(),
+    result: z.object({ evalId: id }),
+  },
+  cancelEval: { params: z.object({ evalId: id }).strict(), result: z.object({ cancelled: z.boolean() }) },
+  /** The results of a finished sweep, in the shape of a results file. */
+  getEvalResults: { params: z.object({ evalId: id }).strict(), result: evalResultsSchema },
+  /** The image of one item of a sweep's eval set (to open it as a recording). */
+  getEvalItemImage: {
+    params: z
+      .object({ evalId: id, key: z.string().regex(/^[0-9a-f]{64}$/, 'expected an item key') })
+      .strict(),
+    result: z.object({ png: u8 }),
+  },
 } as const;
 
 /** Events the engine sends (name → payload schema). */
-export const engineEvents = { runProgress: runProgressSchema } as const;
+export const engineEvents = { runProgress: runProgressSchema, evalProgress: evalProgressSchema } as const;
 
 export type EngineMethod = keyof typeof engineMethods;
 export const ENGINE_METHODS = Object.keys(engineMethods) as EngineMethod[];
@@ -256,6 +317,7 @@ export type VersionInfo = z.infer<typeof versionSchema>;
 export type RecordingInfo = z.infer<typeof recordingInfoSchema>;
 export type StatsPayload = z.infer<typeof statsSchema>;
 export type RunProgressEvent = z.infer<typeof runProgressSchema>;
+export type EvalProgressEvent = z.infer<typeof evalProgressSchema>;
 export type BudgetParam = z.infer<typeof budgetSchema>;
 export { budgetSchema };
 
