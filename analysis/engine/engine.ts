@@ -3,15 +3,31 @@
  * and the Electron engine process put it behind `dispatch`. It owns the loaded models, the
  * recordings made or opened in this process (by id), and the runs in flight (for cancel).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { EngineApi, EngineParams, EngineResult, ModelInfo, RecordingInfo } from './api';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type {
+  EngineApi,
+  EngineParams,
+  EngineResult,
+  EvalProgressEvent,
+  ModelInfo,
+  RecordingInfo,
+} from './api';
 import { appVersion } from './appRoot';
-import { BadInputError, VlcacheError } from './errors';
+import { BadInputError, ModelPackageError, VlcacheError } from './errors';
 import type { AnalysisBackend } from './analysisBackend';
 import { listSamples, readSample } from './samples';
 import { type LoadedModel, loadModel } from '../model/loadedModel';
-import { type ModelPackageInfo, scanModelPackages } from '../model/modelPackage';
+import {
+  assetsDir,
+  inspectModelPackage,
+  type ModelPackageInfo,
+  scanModelPackages,
+} from '../model/modelPackage';
 import { greedyUnderPolicy, type Prefill, teacherForcedLogits } from '../model/policyDecode';
 import { listProviders, type ProviderChoice } from '../model/providers';
 import { answerFidelity, teacherForcedDivergence } from '../record/fidelity';
@@ -19,6 +35,12 @@ import { record, runPrefill } from '../record/recorder';
 import { recordingLayers } from '../record/recordingAnalysis';
 import { addWindowSums } from '../attention/addWindowSums';
 import type { Recording } from '../record/recording';
+import { EvalSetError, SweepCancelledError } from '../eval/errors';
+import { type EvalSet, loadEvalSet } from '../eval/evalSet';
+import type { EvalResults } from '../eval/results';
+import { runSweep, sweepSettings } from '../eval/sweep';
+import { BUDGET_GRID_BP } from '../policies/budgetGrid';
+import { PRESET_IDS } from '../policies/registry';
 
 const require = createRequire(import.meta.url);
 
@@ -61,6 +83,26 @@ export interface EngineOptions {
   /** Where engine events (run progress) go. */
   emit?: (event: string, payload: unknown) => void;
   analysis?: AnalysisBackend;
+  /**
+   * Where in-app eval sweeps keep their journals and results (default: $VLCACHE_EVAL_DIR, else
+   * vlcache-evals in the OS temp folder).
+   */
+  evalDir?: string;
+  /** The eval worker entry (bundlers and tests may point elsewhere). */
+  evalWorkerUrl?: URL;
+}
+
+/** An eval sweep started through the API (startEval). */
+interface EvalEntry {
+  state: 'running' | 'done' | 'cancelled' | 'failed';
+  controller: AbortController;
+  /** The set as read at start: item keys → image files (getEvalItemImage). */
+  set: EvalSet;
+  results?: EvalResults;
+  error?: unknown;
+  last: EvalProgressEvent;
+  /** Settles when the sweep ends, whatever the outcome. */
+  ended: Promise<void>;
 }
 
 interface RecordingEntry {
@@ -78,6 +120,7 @@ export class Engine implements EngineApi {
   private readonly models = new Map<string, Promise<LoadedModel>>();
   /** Model folders outside the scanned ones that in-process callers (the CLI) may use. */
   private readonly extraModelDirs = new Set<string>();
+  private readonly evals = new Map<string, EvalEntry>();
   constructor(private readonly options: EngineOptions = {}) {}
 
   private get analysis(): AnalysisBackend {
@@ -122,10 +165,7 @@ export class Engine implements EngineApi {
 
   /** Loads (once) a model package on a provider choice; only packages the engine lists are accepted. */
   async model(dir: string, provider: ProviderChoice): Promise<LoadedModel> {
-    const known =
-      this.extraModelDirs.has(dir) ||
-      (await scanModelPackages(this.options.modelRoots)).some((m) => m.dir === dir);
-    if (!known) throw new BadInputError(`no model package at ${dir}; choose one that vlcache models lists`);
+    await this.checkModelDir(dir);
     const key = `${dir}|${provider}`;
     let loading = this.models.get(key);
     if (!loading) {
@@ -134,6 +174,13 @@ export class Engine implements EngineApi {
       loading.catch(() => this.models.delete(key));
     }
     return loading;
+  }
+
+  private async checkModelDir(dir: string): Promise<void> {
+    const known =
+      this.extraModelDirs.has(dir) ||
+      (await scanModelPackages(this.options.modelRoots)).some((m) => m.dir === dir);
+    if (!known) throw new BadInputError(`no model package at ${dir}; choose one that vlcache models lists`);
   }
 
   async run(p: EngineParams<'run'>): Promise<EngineResult<'run'>> {
@@ -169,6 +216,174 @@ export class Engine implements EngineApi {
     const c = this.runs.get(p.runId);
     c?.abort();
     return { cancelled: c !== undefined };
+  }
+
+  /**
+   * Starts an eval sweep on worker threads and returns its id at once. The id is a hash of the model
+   * files, the eval set and the settings, and names the results file and journal in the eval folder:
+   * the same sweep started again after a cancel continues from its journal (or, once finished,
+   * returns the saved results without running anything).
+   */
+  async startEval(p: EngineParams<'startEval'>): Promise<EngineResult<'startEval'>> {
+    const known = PRESET_IDS as readonly string[];
+    const policies = p.policies === 'all' ? [...known] : [...new Set(p.policies)];
+    if (policies.length === 0) throw new BadInputError('policies: choose at least one policy, or all');
+    const unknown = policies.filter((x) => !known.includes(x));
+    if (unknown.length)
+      throw new BadInputError(`unknown policy ${unknown.join(', ')} (known: ${known.join(', ')})`, {
+        unknown,
+      });
+    const percents = p.budgets ?? BUDGET_GRID_BP.map((bp) => bp / 100);
+    if (percents.length === 0)
+      throw new BadInputError('budgets: give at least one budget, in percent of the prompt (e.g. 10)');
+    const budgets = percents.map((pc) => {
+      const bp = pc * 100;
+      if (!Number.isFinite(bp) || bp < 1 || bp > 10000 || Math.abs(bp - Math.round(bp)) > 1e-6)
+        throw new BadInputError(
+          `budgets: ${pc} is not a percentage in [0.01, 100] with at most two decimals`,
+        );
+      return Math.round(bp);
+    });
+    if (p.limit !== undefined && (!Number.isInteger(p.limit) || p.limit < 1))
+      throw new BadInputError(`limit must be a positive integer, got ${p.limit}`);
+    if (p.workers !== undefined && (!Number.isInteger(p.workers) || p.workers < 1))
+      throw new BadInputError(`workers must be a positive integer, got ${p.workers}`);
+    await this.checkModelDir(p.modelDir);
+    const pkg = await inspectModelPackage(p.modelDir, 'user');
+    if (!pkg.ok || !pkg.manifest) throw new ModelPackageError(p.modelDir, pkg.errors);
+    const setDir = p.setDir ?? join(assetsDir(), 'eval');
+    let set: EvalSet;
+    try {
+      set = await loadEvalSet(setDir);
+    } catch (e) {
+      if (e instanceof EvalSetError) throw new BadInputError(`eval set: ${e.message}`, e.details);
+      throw e;
+    }
+    if (set.items.length === 0)
+      throw new BadInputError(
+        `eval set ${set.dir} has no usable items (${set.skipped.length} line(s) skipped)`,
+        { skipped: set.skipped.slice(0, 20) },
+      );
+    const settings = sweepSettings({ policies, budgets });
+    const provider = 'cpu' as const;
+    const evalId = `eval-${createHash('sha256')
+      .update(
+        JSON.stringify({
+          model: pkg.manifest.hashes,
+          set: set.dir,
+          items: set.sha256,
+          settings,
+          provider,
+        }),
+      )
+      .digest('hex')
+      .slice(0, 24)}`;
+    const existing = this.evals.get(evalId);
+    if (existing?.state === 'running') return { evalId };
+    const other = [...this.evals.entries()].find(([, e]) => e.state === 'running');
+    if (other)
+      throw new BadInputError(
+        `eval ${other[0]} is running; cancel it or wait for it before starting another`,
+      );
+
+    const dir = this.options.evalDir ?? process.env.VLCACHE_EVAL_DIR ?? join(tmpdir(), 'vlcache-evals');
+    mkdirSync(dir, { recursive: true });
+    const total = Math.min(p.limit ?? set.items.length, set.items.length);
+    const emit = (e: Omit<EvalProgressEvent, 'evalId'>) => {
+      entry.last = { evalId, ...e };
+      this.options.emit?.('evalProgress', entry.last);
+    };
+    const controller = new AbortController();
+    const entry: EvalEntry = {
+      state: 'running',
+      controller,
+      set,
+      last: { evalId, stage: 'preparing', done: 0, total, etaSeconds: null },
+      ended: Promise.resolve(),
+    };
+    this.evals.set(evalId, entry);
+    emit({ stage: 'preparing', done: 0, total, etaSeconds: null });
+    entry.ended = runSweep({
+      modelDir: p.modelDir,
+      setDir,
+      out: join(dir, `${evalId}.json`),
+      provider,
+      settings,
+      limit: p.limit,
+      workers: p.workers,
+      signal: controller.signal,
+      workerUrl: this.options.evalWorkerUrl,
+      onStart: (s) =>
+        emit({ stage: 'running', done: s.reused, total: s.total, reused: s.reused, etaSeconds: null }),
+      onProgress: (pr) =>
+        emit({
+          stage: 'running',
+          done: pr.done,
+          total: pr.total,
+          reused: pr.reused,
+          failed: pr.failed,
+          fraction: pr.fraction,
+          etaSeconds: pr.etaSeconds,
+        }),
+    }).then(
+      (results) => {
+        entry.state = 'done';
+        entry.results = results;
+        const n = results.items.length + results.failed.length;
+        emit({ stage: 'done', done: n, total: n, failed: results.failed.length, fraction: 1, etaSeconds: 0 });
+      },
+      (e: unknown) => {
+        const cancelled = e instanceof SweepCancelledError;
+        entry.state = cancelled ? 'cancelled' : 'failed';
+        entry.error = e;
+        const { done, total: t } = entry.last;
+        emit({
+          stage: cancelled ? 'cancelled' : 'failed',
+          done,
+          total: t,
+          etaSeconds: null,
+          message: (e as Error).message,
+        });
+      },
+    );
+    return { evalId };
+  }
+
+  private evalEntry(evalId: string): EvalEntry {
+    const e = this.evals.get(evalId);
+    if (!e)
+      throw new BadInputError(`no eval ${evalId} in this engine (it may have restarted); start it again`);
+    return e;
+  }
+
+  async cancelEval(p: EngineParams<'cancelEval'>): Promise<EngineResult<'cancelEval'>> {
+    const e = this.evals.get(p.evalId);
+    if (e?.state !== 'running') return { cancelled: false };
+    e.controller.abort();
+    return { cancelled: true };
+  }
+
+  /** Settles when the sweep ends (done, cancelled or failed); for in-process callers and tests. */
+  async evalEnded(evalId: string): Promise<EvalProgressEvent> {
+    const e = this.evalEntry(evalId);
+    await e.ended;
+    return e.last;
+  }
+
+  async getEvalResults(p: EngineParams<'getEvalResults'>): Promise<EngineResult<'getEvalResults'>> {
+    const e = this.evalEntry(p.evalId);
+    if (e.state === 'done' && e.results) return e.results;
+    if (e.state === 'running')
+      throw new BadInputError(`eval ${p.evalId} is still running (${e.last.done} of ${e.last.total} items)`);
+    if (e.state === 'cancelled')
+      throw new BadInputError(`eval ${p.evalId} was cancelled; start it again to continue where it stopped`);
+    throw e.error instanceof Error ? e.error : new VlcacheError('internal', String(e.error));
+  }
+
+  async getEvalItemImage(p: EngineParams<'getEvalItemImage'>): Promise<EngineResult<'getEvalItemImage'>> {
+    const item = this.evalEntry(p.evalId).set.items.find((it) => it.key === p.key);
+    if (!item) throw new BadInputError(`eval ${p.evalId} has no item ${p.key}`);
+    return { png: new Uint8Array(await readFile(item.imagePath)) };
   }
 
   /** Adds a recording made elsewhere (an opened session, the CLI) and returns its id. */

@@ -89,6 +89,10 @@ export function fakeEngine(o: FakeEngineOptions): EngineApi & { calls: string[] 
     evaluatePolicy: fail('decoding under a policy'),
     exportSession: fail('session saving'),
     importSession: fail('session opening'),
+    startEval: fail('eval sweeps'),
+    cancelEval: async () => ({ cancelled: false }),
+    getEvalResults: fail('eval sweeps'),
+    getEvalItemImage: fail('eval sweeps'),
   };
   for (const k of Object.keys(api) as (keyof EngineApi)[]) {
     const f = api[k] as (p: unknown) => Promise<unknown>;
