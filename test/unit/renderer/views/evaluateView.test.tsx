@@ -26,7 +26,7 @@ describe('EvaluateView', () => {
     document.body.append(el);
     const root = createRoot(el);
     await act(async () => root.render(<EvaluateView />));
-    expect(el.textContent).toContain('Open a results file');
+    expect(el.textContent).toContain('open a results file written by vlcache eval');
     await open(el, '{"format":"nope"}');
     expect(el.querySelector('[role="alert"]')?.textContent).toMatch(/not a vlcache-eval\/1/);
     await open(el, JSON.stringify(evalResultsFixture()));
