@@ -28,6 +28,9 @@ const MIME: Record<string, string> = {
 
 let win: BrowserWindow | null = null;
 
+// Eval sweeps started in the app keep their journals (resume after a cancel) in the user data folder.
+process.env.VLCACHE_EVAL_DIR ??= join(app.getPath('userData'), 'evals');
+
 const host = new EngineHost(join(import.meta.dirname, 'engineProcess.js'), {
   onEvent: (e) => win?.webContents.send('vlcache:event', e),
   onRestart: (reason) =>
