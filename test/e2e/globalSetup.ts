@@ -16,13 +16,15 @@ export default async function globalSetup() {
     m.name = 'broken-vlm';
   });
   unlinkSync(join(broken, 'decoder.onnx'));
+  // Eval sweeps started in the UI keep their journals here, so every run starts from nothing.
+  const evals = mkdtempSync(join(tmpdir(), 'vlc-e2e-evals-'));
 
   const child: ChildProcess = spawn(
     process.execPath,
     [join(repo, 'bin', 'vlcache.mjs'), 'serve', '--port', '0'],
     {
       cwd: repo,
-      env: { ...process.env, VLCACHE_MODELS: models },
+      env: { ...process.env, VLCACHE_MODELS: models, VLCACHE_EVAL_DIR: evals },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -43,5 +45,6 @@ export default async function globalSetup() {
   return async () => {
     child.kill('SIGTERM');
     rmSync(models, { recursive: true, force: true });
+    rmSync(evals, { recursive: true, force: true });
   };
 }
