@@ -276,7 +276,7 @@ export const engineMethods = {
     params: z
       .object({
         modelDir: z.string().min(1).max(4096),
-        /** An eval set folder (default: the bundled assets/eval). */
+        /** An eval set folder: the bundled assets/eval (the default) or one allowed in-process. */
         setDir: z.string().min(1).max(4096).optional(),
         /** Preset ids, or 'all'. */
         policies: z.union([z.literal('all'), z.array(z.string().max(64)).max(64)]),

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type {
   EngineApi,
   EngineParams,
@@ -121,6 +121,8 @@ export class Engine implements EngineApi {
   /** Model folders outside the scanned ones that in-process callers (the CLI) may use. */
   private readonly extraModelDirs = new Set<string>();
   private readonly evals = new Map<string, EvalEntry>();
+  /** Eval set folders besides the bundled one that in-process callers may use (allowEvalSetDir). */
+  private readonly extraSetDirs = new Set<string>();
   constructor(private readonly options: EngineOptions = {}) {}
 
   private get analysis(): AnalysisBackend {
@@ -161,6 +163,14 @@ export class Engine implements EngineApi {
    */
   allowModelDir(dir: string): void {
     this.extraModelDirs.add(dir);
+  }
+
+  /**
+   * Lets in-process callers use an eval set folder besides the bundled assets/eval. Not part of
+   * EngineApi: over IPC and WebSocket only the bundled set can be named (the page never names paths).
+   */
+  allowEvalSetDir(dir: string): void {
+    this.extraSetDirs.add(resolve(dir));
   }
 
   /** Loads (once) a model package on a provider choice; only packages the engine lists are accepted. */
@@ -251,7 +261,12 @@ export class Engine implements EngineApi {
     await this.checkModelDir(p.modelDir);
     const pkg = await inspectModelPackage(p.modelDir, 'user');
     if (!pkg.ok || !pkg.manifest) throw new ModelPackageError(p.modelDir, pkg.errors);
-    const setDir = p.setDir ?? join(assetsDir(), 'eval');
+    const bundledSet = join(assetsDir(), 'eval');
+    const setDir = p.setDir ?? bundledSet;
+    if (resolve(setDir) !== resolve(bundledSet) && !this.extraSetDirs.has(resolve(setDir)))
+      throw new BadInputError(
+        `eval set ${setDir} is not one this engine may read: use the bundled set (leave setDir out), or the CLI (vlcache eval --set)`,
+      );
     let set: EvalSet;
     try {
       set = await loadEvalSet(setDir);

@@ -104,6 +104,10 @@ describe('startEval / cancelEval / getEvalResults', () => {
       /150 is not a percentage in \[0.01, 100\]/,
     );
     await expect(engine.startEval({ ...base, setDir: join(tmp, 'nowhere') })).rejects.toThrow(
+      /eval set .*nowhere is not one this engine may read/,
+    );
+    engine.allowEvalSetDir(join(tmp, 'nowhere'));
+    await expect(engine.startEval({ ...base, setDir: join(tmp, 'nowhere') })).rejects.toThrow(
       /eval set: cannot read the eval set .*nowhere: there is no items.jsonl/,
     );
     await expect(engine.startEval({ ...base, modelDir: join(tmp, 'no-model') })).rejects.toThrow(
