@@ -92,17 +92,52 @@ export async function embedTokens(model: LoadedModel, ids: number[]): Promise<Fl
   return f32Data(out.inputs_embeds);
 }
 
-/** Image features through `vision.onnx`: f32 [nImg, hidden]. */
+/**
+ * Image features through `vision.onnx`: pixel_values f32 [tiles, 3, size, size] → image_features
+ * f32 [1, count, hidden] (count = tiles · rows · cols for anyres, per tile in tile order), and the
+ * `image_newline` vector [hidden] when the graph has it.
+ */
 export async function encodeImage(
   model: LoadedModel,
   pixels: Float32Array,
   size: number,
-): Promise<{ features: Float32Array; count: number }> {
-  const out = await model.sessions.vision.run({
-    pixel_values: new ort.Tensor('float32', pixels, [1, 3, size, size]),
-  });
+  tiles = 1,
+): Promise<{ features: Float32Array; count: number; newline: Float32Array | null }> {
+  const session = model.sessions.vision;
+  const fetch = ['image_features'];
+  if (session.outputNames.includes('image_newline')) fetch.push('image_newline');
+  const out = await session.run(
+    { pixel_values: new ort.Tensor('float32', pixels, [tiles, 3, size, size]) },
+    fetch,
+  );
   const t = out.image_features;
-  return { features: f32Data(t), count: Number(t.dims[1]) };
+  const newline = out.image_newline ? f32Data(out.image_newline) : null;
+  return { features: f32Data(t), count: Number(t.dims[1]), newline };
+}
+
+/**
+ * The image tokens' embeddings f32 [sources.length, hidden] packed from the vision output: row i is
+ * feature row sources[i], or the newline vector where sources[i] is −1 (imageTokenSources).
+ */
+export function packImageFeatures(
+  sources: Int32Array,
+  features: Float32Array,
+  newline: Float32Array | null,
+  hidden: number,
+): Float32Array {
+  const rows = features.length / hidden;
+  const out = new Float32Array(sources.length * hidden);
+  sources.forEach((s, i) => {
+    if (s < 0) {
+      if (!newline || newline.length !== hidden)
+        throw new Error(`vision.onnx gave no image_newline of ${hidden} values for the newline tokens`);
+      out.set(newline, i * hidden);
+    } else {
+      if (s >= rows) throw new Error(`image token ${i} needs feature row ${s}; vision.onnx gave ${rows}`);
+      out.set(features.subarray(s * hidden, (s + 1) * hidden), i * hidden);
+    }
+  });
+  return out;
 }
 
 /** Row r of a [rows, vocab] logits block: argmax (ties to the lower id) and log-softmax in f64. */

@@ -19,14 +19,29 @@ const fixedLayout = z.object({
   cols: positiveInt,
 });
 
-const anyresLayout = z.object({
-  kind: z.literal('anyres'),
-  gridPinpoints: z.array(z.tuple([positiveInt, positiveInt])).min(1),
-  tileSize: positiveInt,
-  rows: positiveInt,
-  cols: positiveInt,
-  newline: z.boolean(),
-});
+// LLaVA-1.6 / LLaVA-NeXT (analysis/attention/imageLayout.ts). Strict: a layout field this version
+// does not implement (such as OneVision's maxTiles) is refused rather than silently ignored.
+const anyresLayout = z
+  .object({
+    kind: z.literal('anyres'),
+    gridPinpoints: z.array(z.tuple([positiveInt, positiveInt])).min(1),
+    tileSize: positiveInt,
+    rows: positiveInt,
+    cols: positiveInt,
+    newline: z.boolean(),
+    unpad: z.boolean(),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    l.gridPinpoints.forEach(([h, w], i) => {
+      if (h % l.tileSize !== 0 || w % l.tileSize !== 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['gridPinpoints', i],
+          message: `${h}×${w} is not a multiple of tileSize (${l.tileSize})`,
+        });
+    });
+  });
 
 export const manifestSchema = z
   .object({

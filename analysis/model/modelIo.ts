@@ -27,10 +27,14 @@ export function contractIo(m: ModelManifest): ContractIo {
   const f = m.ioDtype === 'f16' ? 'float16' : 'float32';
   const posRank = m.positionIds === 'mrope3' ? 3 : 2;
   const layers = Array.from({ length: m.layers }, (_, i) => i);
-  const visionInputs: IoSpec[] = [{ name: 'pixel_values', type: 'float32', rank: 4 }];
-  if (m.image.layout.kind === 'anyres') visionInputs.push({ name: 'image_size', type: 'int64', rank: 1 });
+  // Anyres: pixel_values holds every tile [T, 3, S, S] and image_features their features in tile
+  // order; the runtime packs them itself (unpadding, newline tokens), so there is no image_size input.
+  const visionOutputs: IoSpec[] = [{ name: 'image_features', type: 'float32', rank: 3 }];
+  const l = m.image.layout;
+  if (l.kind === 'anyres' && l.newline)
+    visionOutputs.push({ name: 'image_newline', type: 'float32', rank: 1 });
   return {
-    vision: { inputs: visionInputs, outputs: [{ name: 'image_features', type: 'float32', rank: 3 }] },
+    vision: { inputs: [{ name: 'pixel_values', type: 'float32', rank: 4 }], outputs: visionOutputs },
     embed: {
       inputs: [{ name: 'input_ids', type: 'int64', rank: 2 }],
       outputs: [{ name: 'inputs_embeds', type: f, rank: 3 }],

@@ -4,6 +4,7 @@
  * between — `[bos] + ids(before) + [image] × n_img + ids(after)` (docs/model-package.md). Every
  * position gets its modality and, for image tokens, its patch row/col.
  */
+import { type ImageGeometry, imageGeometry, imageTokenPatches } from '../attention/imageLayout';
 import { BadInputError } from '../engine/errors';
 import type { ModelManifest } from './manifest';
 import type { ModelTokenizer } from './tokenizer';
@@ -23,16 +24,28 @@ export interface PromptLayout {
   unknownWords: string[];
 }
 
-/** Fixed layouts: one tile of rows × cols tokens. */
-export function imageTokenCount(manifest: ModelManifest): number {
+/**
+ * n_img for a fixed layout (one tile of rows × cols); for an anyres layout it depends on the image
+ * size — pass the image's geometry (analysis/attention/imageLayout.ts).
+ */
+export function imageTokenCount(manifest: ModelManifest, geometry?: ImageGeometry): number {
+  return layoutGeometry(manifest, geometry).tokenCount;
+}
+
+function layoutGeometry(manifest: ModelManifest, geometry?: ImageGeometry): ImageGeometry {
+  if (geometry) return geometry;
   const l = manifest.image.layout;
-  return l.rows * l.cols;
+  if (l.kind !== 'fixed')
+    throw new PromptError(`the ${l.kind} image layout needs the image's size to count its tokens`);
+  return imageGeometry(l, l.size, l.size);
 }
 
 export function renderPrompt(
   manifest: ModelManifest,
   tokenizer: ModelTokenizer,
   userPrompt: string,
+  /** The image's geometry (PreparedImage.geometry); required for an anyres layout. */
+  geometry?: ImageGeometry,
 ): PromptLayout {
   const prompt = userPrompt.trim();
   if (prompt.length === 0) throw new PromptError('the prompt is empty');
@@ -45,8 +58,9 @@ export function renderPrompt(
   const [before, after] = template.replace(promptPlaceholder, prompt).split(imagePlaceholder);
   const pre = tokenizer.encode(before);
   const post = tokenizer.encode(after);
-  const nImg = imageTokenCount(manifest);
-  const { rows, cols } = manifest.image.layout;
+  const g = layoutGeometry(manifest, geometry);
+  const patches = imageTokenPatches(g);
+  const nImg = patches.length;
 
   const ids: number[] = [];
   const tokens: TokenInfo[] = [];
@@ -57,13 +71,13 @@ export function renderPrompt(
   if (manifest.tokens.bos !== null) push(manifest.tokens.bos, 'text-pre');
   for (const id of pre.ids) push(id, 'text-pre');
   const imageStart = ids.length;
-  for (let i = 0; i < nImg; i++) {
+  for (const p of patches) {
     ids.push(manifest.tokens.image);
     tokens.push({
       id: manifest.tokens.image,
       text: '<image>',
       modality: 'image',
-      patch: { imageIndex: 0, tile: 0, row: Math.floor(i / cols) % rows, col: i % cols, isNewline: false },
+      patch: { imageIndex: 0, ...p },
     });
   }
   for (const id of post.ids) push(id, 'text-post');

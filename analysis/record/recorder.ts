@@ -8,7 +8,16 @@ import { createHash } from 'node:crypto';
 import type { AttentionSpec, Stats } from '../attention/stats';
 import { appVersion } from '../engine/appRoot';
 import { BadInputError, CancelledError } from '../engine/errors';
-import { argmax, embedTokens, emptyCache, encodeImage, logSoftmax, runDecoder } from '../model/decoder';
+import { imageTokenSources } from '../attention/imageLayout';
+import {
+  argmax,
+  embedTokens,
+  emptyCache,
+  encodeImage,
+  logSoftmax,
+  packImageFeatures,
+  runDecoder,
+} from '../model/decoder';
 import { prepareImage } from '../model/image';
 import type { LoadedModel } from '../model/loadedModel';
 import { slidingWindows } from '../model/manifest';
@@ -208,6 +217,8 @@ export async function record(model: LoadedModel, opts: RecordOptions): Promise<R
       sha256: createHash('sha256').update(img.png).digest('hex'),
       width: img.width,
       height: img.height,
+      // Fixed layouts leave it out (one full-image tile of imageGrid), as sessions always did.
+      ...(img.geometry.kind === 'anyres' ? { tiles: img.geometry.tileRects } : {}),
     },
     tokens: [...layout.tokens, ...genTokens],
     generation: {
@@ -241,18 +252,28 @@ export async function runPrefill(
   hooks: { afterPreprocess?: () => void; afterVision?: () => void } = {},
 ) {
   const man = model.manifest;
-  const layout = renderPrompt(man, model.tokenizer, prompt);
   const img = await prepareImage(image, man);
+  const layout = renderPrompt(man, model.tokenizer, prompt, img.geometry);
   const m = layout.ids.length;
   hooks.afterPreprocess?.();
-  const vis = await encodeImage(model, img.pixels, img.size);
-  if (vis.count !== layout.imageTokens) {
+  const vis = await encodeImage(model, img.pixels, img.size, img.tiles);
+  const g = img.geometry;
+  // Fixed: the features are the image tokens. Anyres: rows·cols features per tile, packed below.
+  const expected = g.kind === 'fixed' ? layout.imageTokens : g.tiles * g.rows * g.cols;
+  if (vis.count !== expected) {
     throw new Error(
-      `vision.onnx produced ${vis.count} image tokens; the manifest's layout has ${layout.imageTokens}`,
+      g.kind === 'fixed'
+        ? `vision.onnx produced ${vis.count} image tokens; the manifest's layout has ${layout.imageTokens}`
+        : `vision.onnx produced ${vis.count} features for ${g.tiles} tiles; the manifest's layout needs ${g.rows}×${g.cols} per tile (${expected})`,
     );
   }
   const embeds = await embedTokens(model, layout.ids);
-  embeds.set(vis.features, layout.imageStart * man.hidden);
+  embeds.set(
+    g.kind === 'fixed'
+      ? vis.features
+      : packImageFeatures(imageTokenSources(g), vis.features, vis.newline, man.hidden),
+    layout.imageStart * man.hidden,
+  );
   hooks.afterVision?.();
   const pre = await runDecoder(model, {
     embeds,

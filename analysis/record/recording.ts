@@ -8,7 +8,10 @@
  * rounded to f16 (exactly representable), so statistics, tiles and figures computed before saving
  * equal those computed after reopening (DESIGN.md §6).
  */
+import type { ImageTile } from '../attention/imageLayout';
 import type { AttentionSpec, Stats } from '../attention/stats';
+
+export type { ImageTile };
 
 /** ALGORITHMS §0. */
 export type Modality = 'text-pre' | 'image' | 'text-mid' | 'text-post' | 'generated';
@@ -57,7 +60,18 @@ export interface Recording {
   createdAt: string;
   model: RecordingModelRef;
   prompt: string;
-  image: { png: Uint8Array; sha256: string; width: number; height: number };
+  image: {
+    png: Uint8Array;
+    sha256: string;
+    width: number;
+    height: number;
+    /**
+     * Each vision tile's rectangle on the image in normalised coordinates (analysis/attention/
+     * imageLayout.ts; tile 0 the base tile, [0, 0, 1, 1]); image tokens name their tile in
+     * `patch.tile`. Absent: one full-image tile of model.imageGrid's rows × cols (fixed layouts).
+     */
+    tiles?: ImageTile[];
+  };
   /** m + G entries: the prompt's tokens, then the generated ones. */
   tokens: TokenInfo[];
   generation: { text: string; ids: number[]; stoppedBy: 'eos' | 'max-new-tokens' };
