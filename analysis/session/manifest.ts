@@ -70,6 +70,21 @@ export const manifestSchema = z.object({
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
     width: dim(2 ** 20),
     height: dim(2 ** 20),
+    /** Vision tiles on the image (anyres layouts); absent: one full-image tile of model.imageGrid. */
+    tiles: z
+      .array(
+        z.object({
+          x: z.number(),
+          y: z.number(),
+          w: z.number().positive(),
+          h: z.number().positive(),
+          rows: dim(4096),
+          cols: dim(4096),
+        }),
+      )
+      .min(1)
+      .max(4096)
+      .optional(),
   }),
   tokens: z.array(tokenSchema),
   generation: z.object({
@@ -178,6 +193,16 @@ export function checkManifestConsistency(man: SessionManifest): void {
   man.generation.ids.forEach((id, t) => {
     if (man.tokens[m + t].id !== id)
       fail(`generated id ${id} at step ${t} is not token ${m + t} (${man.tokens[m + t].id})`, { step: t });
+  });
+  const tiles = man.image.tiles;
+  man.tokens.forEach((t, pos) => {
+    const p = t.patch;
+    if (!p || p.isNewline) return;
+    const grid = tiles ? tiles[p.tile] : p.tile === 0 ? man.model.imageGrid : undefined;
+    if (!grid || p.row >= grid.rows || p.col >= grid.cols)
+      fail(`token ${pos}'s patch (tile ${p.tile}, row ${p.row}, col ${p.col}) is outside the image's tiles`, {
+        position: pos,
+      });
   });
   const R = overviewSize(m + G);
   if (man.overviewSize !== R)

@@ -455,3 +455,44 @@ describe('encodeSession refuses recordings it could not read back', () => {
     );
   });
 });
+
+describe('image tiles (anyres layouts)', () => {
+  /** A recording whose image tokens after the first four sit in grid tile 1 or 2. */
+  function tiled() {
+    const rec = syntheticRecording({ seed: 21 });
+    const { rows, cols } = rec.model.imageGrid;
+    rec.image.tiles = [
+      { x: 0, y: 0, w: 1, h: 1, rows, cols },
+      { x: 0, y: -0.2, w: 0.5, h: 0.8, rows, cols },
+      { x: 0.5, y: -0.2, w: 0.5, h: 0.8, rows, cols },
+    ];
+    let n = 0;
+    for (const t of rec.tokens) {
+      if (!t.patch) continue;
+      if (n >= 4) t.patch = { ...t.patch, tile: 1 + (n % 2) };
+      n++;
+    }
+    return rec;
+  }
+
+  it('stores and loads the tile rectangles', () => {
+    const rec = tiled();
+    const bytes = encode(rec);
+    const man = JSON.parse(strFromU8(unzipSync(bytes)['manifest.json']));
+    expect(man.image.tiles).toEqual(rec.image.tiles);
+    expect(decodeSession(bytes).recording).toStrictEqual(rec);
+  });
+
+  it('leaves them out for a fixed layout (sessions as before)', () => {
+    const man = JSON.parse(strFromU8(unzipSync(encode())['manifest.json']));
+    expect(Object.keys(man.image)).toEqual(['entry', 'sha256', 'width', 'height']);
+    expect('tiles' in decodeSession(encode()).recording.image).toBe(false);
+  });
+
+  it('refuses a token whose tile does not exist', () => {
+    const bytes = editManifest(encode(tiled()), (m) => {
+      (m.image as { tiles: unknown[] }).tiles.pop();
+    });
+    expectCode(() => decodeSession(bytes), 'schema', /outside the image's tiles/);
+  });
+});
