@@ -101,7 +101,25 @@ export const recordingInfoSchema = z.object({
     imageGrid: z.object({ rows: z.number(), cols: z.number(), size: z.number() }),
   }),
   prompt: z.string(),
-  image: z.object({ png: u8, sha256: z.string(), width: z.number(), height: z.number() }),
+  image: z.object({
+    png: u8,
+    sha256: z.string(),
+    width: z.number(),
+    height: z.number(),
+    /** Vision tiles on the image, normalised (anyres layouts; analysis/attention/imageLayout.ts). */
+    tiles: z
+      .array(
+        z.object({
+          x: z.number(),
+          y: z.number(),
+          w: z.number(),
+          h: z.number(),
+          rows: z.number(),
+          cols: z.number(),
+        }),
+      )
+      .optional(),
+  }),
   tokens: z.array(tokenInfoSchema),
   generation: z.object({
     text: z.string(),
