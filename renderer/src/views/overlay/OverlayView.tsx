@@ -7,7 +7,16 @@ import { actions, useStudio } from '../../stores/store';
 import { prob, tokenLabel } from '../common/format';
 import { heatmapLut, lutColour } from '../common/palette';
 import { useTokenLayout } from '../common/useTokenLayout';
-import { cellRect, cellValues, groupsShown, keptFractions, overlayLayout, postVisionVector } from './layout';
+import {
+  cellRect,
+  cellValues,
+  groupsShown,
+  hasGridTiles,
+  keptFractions,
+  type OverlayTiles,
+  overlayLayout,
+  postVisionVector,
+} from './layout';
 
 const LUT = heatmapLut();
 
@@ -28,6 +37,7 @@ export function OverlayView() {
   const t = useTokenLayout();
   const [showHeat, setShowHeat] = useState(true);
   const [showKept, setShowKept] = useState(true);
+  const [tiles, setTiles] = useState<OverlayTiles>('grid');
   const [row, setRow] = useState<{ key: string; values: Float32Array } | null>(null);
   const [rowError, setRowError] = useState<string | null>(null);
   const ref = useRef<HTMLDivElement>(null);
@@ -54,9 +64,11 @@ export function OverlayView() {
             recording.image.width / recording.image.height,
             recording.tokens,
             recording.model.imageGrid,
+            recording.image.tiles,
+            tiles,
           )
         : null,
-    [recording, size],
+    [recording, size, tiles],
   );
 
   const rowKey = `${recording?.recordingId}|${layer}|${head}|${queryToken}`;
@@ -105,10 +117,11 @@ export function OverlayView() {
   const heatSignature = heat
     ? `${heat.cells.reduce((a, v) => (Number.isNaN(v) ? a : a + v), 0).toPrecision(6)}/${heat.max.toPrecision(6)}`
     : '';
-  const selectedPatch =
+  // The selected query's own cell, when it is an image token shown here.
+  const selectedCell =
     queryToken !== null && queryToken >= t.imageStart && queryToken < t.imageEnd
-      ? recording.tokens[queryToken]?.patch
-      : undefined;
+      ? o.positions.indexOf(queryToken)
+      : -1;
   drawRef.current = () => {
     const canvas = canvasRef.current;
     if (!canvas || size.width <= 0) return;
@@ -133,10 +146,10 @@ export function OverlayView() {
       }
     }
     ctx.globalAlpha = 1;
-    if (selectedPatch) {
+    if (selectedCell >= 0) {
       ctx.strokeStyle = '#00e5ff';
       ctx.lineWidth = 2;
-      const r = cellRect(o, selectedPatch.row * o.cols + selectedPatch.col);
+      const r = cellRect(o, selectedCell);
       ctx.strokeRect(r.x, r.y, r.width, r.height);
     }
   };
@@ -159,6 +172,17 @@ export function OverlayView() {
           <option value="query">attention of query {qText}</option>
           <option value="postVision">post-vision score Σ_(q∈P) A[q, j]</option>
         </select>
+        {hasGridTiles(recording.image.tiles) ? (
+          <select
+            data-testid="overlay-tiles"
+            value={tiles}
+            title="Which vision tiles the patches are drawn for: the whole image squashed to one tile, or the high-resolution grid"
+            onChange={(e) => setTiles(e.target.value as OverlayTiles)}
+          >
+            <option value="grid">high-resolution grid tiles</option>
+            <option value="base">base image tile</option>
+          </select>
+        ) : null}
         <label>
           <input type="checkbox" checked={showHeat} onChange={(e) => setShowHeat(e.target.checked)} /> heatmap
         </label>

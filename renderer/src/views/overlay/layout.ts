@@ -4,6 +4,7 @@
  * post-vision score) as a colour position, and its kept fraction under the current policy (1 kept,
  * 0 evicted; between when several KV heads are shown at once and only some keep it).
  */
+import type { ImageTile } from '../../../../analysis/attention/imageLayout';
 import type { RecordingInfo } from '../../../../analysis/engine/api';
 import type { KeptSets } from '../../../../analysis/policies/keptSet';
 import type { Rect } from '../attention/layout';
@@ -16,19 +17,39 @@ export interface OverlayLayout {
   cellH: number;
   /** Token position of each cell (row-major), −1 where no token maps to it. */
   positions: Int32Array;
+  /**
+   * The anyres grid tiles: per cell x, y, width, height in view pixels (cells tile by tile, each
+   * tile's rows × cols row-major). Absent: the cells are one rows × cols grid over the image.
+   */
+  rects?: Float64Array;
 }
 
-/** Fits the image (aspect width/height) into `size`, with the rows × cols grid over it. */
+/** Which tiles the overlay shows: tile 0 (the whole image) or the high-resolution grid tiles. */
+export type OverlayTiles = 'base' | 'grid';
+
+/** Whether a recording's image has grid tiles beside the base tile (an anyres layout). */
+export function hasGridTiles(tiles: readonly ImageTile[] | undefined): boolean {
+  return (tiles?.length ?? 0) > 1;
+}
+
+/**
+ * Fits the image (aspect width/height) into `size`, with the rows × cols grid over it — or, for
+ * `show: 'grid'` on an image with grid tiles, each grid tile's rows × cols cells at its rectangle
+ * (which may reach past the image where the tile holds padding). Newline tokens are not placed.
+ */
 export function overlayLayout(
   size: { width: number; height: number },
   aspect: number,
   tokens: RecordingInfo['tokens'],
   grid: { rows: number; cols: number },
+  tiles?: readonly ImageTile[],
+  show: OverlayTiles = 'base',
 ): OverlayLayout {
   const a = aspect > 0 && Number.isFinite(aspect) ? aspect : 1;
   const width = Math.max(1, Math.min(size.width, size.height * a));
   const height = width / a;
   const image = { x: (size.width - width) / 2, y: (size.height - height) / 2, width, height };
+  if (show === 'grid' && tiles && hasGridTiles(tiles)) return gridTilesLayout(image, tokens, tiles);
   const positions = new Int32Array(grid.rows * grid.cols).fill(-1);
   tokens.forEach((t, pos) => {
     const p = t.patch;
@@ -45,7 +66,54 @@ export function overlayLayout(
   };
 }
 
+function gridTilesLayout(
+  image: Rect,
+  tokens: RecordingInfo['tokens'],
+  tiles: readonly ImageTile[],
+): OverlayLayout {
+  // First cell of each tile; tile 0 (the base) has none here.
+  const first = new Int32Array(tiles.length + 1);
+  for (let t = 1; t < tiles.length; t++) first[t + 1] = first[t] + tiles[t].rows * tiles[t].cols;
+  const n = first[tiles.length];
+  const positions = new Int32Array(n).fill(-1);
+  const rects = new Float64Array(4 * n);
+  for (let t = 1; t < tiles.length; t++) {
+    const { x, y, w, h, rows, cols } = tiles[t];
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const i = 4 * (first[t] + r * cols + c);
+        rects[i] = image.x + (x + (c * w) / cols) * image.width;
+        rects[i + 1] = image.y + (y + (r * h) / rows) * image.height;
+        rects[i + 2] = (w / cols) * image.width;
+        rects[i + 3] = (h / rows) * image.height;
+      }
+  }
+  tokens.forEach((tok, pos) => {
+    const p = tok.patch;
+    if (tok.modality !== 'image' || !p || p.isNewline || p.tile < 1 || p.tile >= tiles.length) return;
+    const { rows, cols } = tiles[p.tile];
+    if (p.row < rows && p.col < cols) positions[first[p.tile] + p.row * cols + p.col] = pos;
+  });
+  const t1 = tiles[1];
+  return {
+    image,
+    rows: t1.rows,
+    cols: t1.cols,
+    cellW: (t1.w / t1.cols) * image.width,
+    cellH: (t1.h / t1.rows) * image.height,
+    positions,
+    rects,
+  };
+}
+
 export function cellRect(o: OverlayLayout, i: number): Rect {
+  if (o.rects)
+    return {
+      x: o.rects[4 * i],
+      y: o.rects[4 * i + 1],
+      width: o.rects[4 * i + 2],
+      height: o.rects[4 * i + 3],
+    };
   const r = Math.floor(i / o.cols);
   const c = i % o.cols;
   return { x: o.image.x + c * o.cellW, y: o.image.y + r * o.cellH, width: o.cellW, height: o.cellH };

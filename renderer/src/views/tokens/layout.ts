@@ -85,7 +85,7 @@ export function stripLayout(
         const cells = new Int32Array(grid.rows * grid.cols).fill(-1);
         for (let p = t.imageStart; p < t.imageEnd; p++) {
           const patch = tokens[p]?.patch;
-          if (patch && !patch.isNewline && patch.row < grid.rows && patch.col < grid.cols)
+          if (patch && !patch.isNewline && patch.tile === 0 && patch.row < grid.rows && patch.col < grid.cols)
             cells[patch.row * grid.cols + patch.col] = p;
         }
         if (x > MARKER_WIDTH) newline();
