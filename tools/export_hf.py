@@ -336,9 +336,11 @@ def image_settings(image_processor, vision_config, config=None) -> dict:
         raise ExportError(f"the image processor's grid pinpoints {proc_pins} differ from the model's {pins}")
     if getattr(image_processor, "do_pad", True) is False:
         raise ExportError("the image processor does not pad tiles (do_pad=False); AnyRes needs the padded canvas")
-    return {"resize": resize, "mean": mean, "std": std,
-            "layout": {"kind": "anyres", "gridPinpoints": pins, "tileSize": tile, "rows": side, "cols": side,
-                       "newline": True, "unpad": True, "maxTiles": max_tiles(config)}}
+    layout = {"kind": "anyres", "gridPinpoints": pins, "tileSize": tile, "rows": side, "cols": side,
+              "newline": True, "unpad": True}
+    if max_tiles(config) is not None:  # LLaVA-NeXT has no limit: the key is left out, not null
+        layout["maxTiles"] = max_tiles(config)
+    return {"resize": resize, "mean": mean, "std": std, "layout": layout}
 
 
 def max_tiles(config) -> int | None:

@@ -29,10 +29,11 @@ export function contractIo(m: ModelManifest): ContractIo {
   const layers = Array.from({ length: m.layers }, (_, i) => i);
   // Anyres: pixel_values holds every tile [T, 3, S, S] and image_features their features in tile
   // order; the runtime packs them itself (unpadding, newline tokens), so there is no image_size input.
-  const visionOutputs: IoSpec[] = [{ name: 'image_features', type: 'float32', rank: 3 }];
+  // Features come in the package's ioDtype (f16 for an fp16 export); the runtime widens them to f32.
+  const visionOutputs: IoSpec[] = [{ name: 'image_features', type: f, rank: 3 }];
   const l = m.image.layout;
   if (l.kind === 'anyres' && l.newline)
-    visionOutputs.push({ name: 'image_newline', type: 'float32', rank: 1 });
+    visionOutputs.push({ name: 'image_newline', type: f, rank: 1 });
   return {
     vision: { inputs: [{ name: 'pixel_values', type: 'float32', rank: 4 }], outputs: visionOutputs },
     embed: {

@@ -145,6 +145,10 @@ describe('anyres vision contract and packing', () => {
       { name: 'image_features', type: 'float32', rank: 3 },
       { name: 'image_newline', type: 'float32', rank: 1 },
     ]);
+    // An fp16 export gives its features in f16 (pixel_values stay f32).
+    const half = contractIo({ ...manifest(), ioDtype: 'f16' });
+    expect(half.vision.inputs[0]?.type).toBe('float32');
+    expect(half.vision.outputs.map((o) => o.type)).toEqual(['float16', 'float16']);
     const ins = [{ name: 'pixel_values', isTensor: true, type: 'float32', shape: ['t', 3, 4, 4] }];
     const feats = { name: 'image_features', isTensor: true, type: 'float32', shape: [1, 'n', 32] };
     expect(checkGraphIo('vision.onnx', c.vision, ins, [feats])).toEqual([
