@@ -30,7 +30,10 @@ export const modelInfoSchema = z.object({
       heads: z.number(),
       kvHeads: z.number(),
       hidden: z.number(),
+      /** Image tokens of one tile (the whole image for a fixed layout). */
       imageTokens: z.number(),
+      /** Most tiles an image can get: 1 for a fixed layout, 1 + the largest grid for anyres. */
+      imageTiles: z.number().optional(),
     })
     .optional(),
 });

@@ -72,6 +72,13 @@ function modelInfo(p: ModelPackageInfo): ModelInfo {
             kvHeads: m.kvHeads,
             hidden: m.hidden,
             imageTokens: layout.rows * layout.cols,
+            imageTiles:
+              layout.kind === 'anyres'
+                ? 1 +
+                  Math.max(
+                    ...layout.gridPinpoints.map(([h, w]) => (h / layout.tileSize) * (w / layout.tileSize)),
+                  )
+                : 1,
           }
         : undefined,
   };

@@ -1,6 +1,7 @@
 /**
  * `vlcache version`, `vlcache providers`, `vlcache models`: what the engine sees on this machine.
  */
+import { imageTokensText } from '../../engine/imageTokensText';
 import { parseArgs } from 'node:util';
 import { Engine } from '../../engine/engine';
 
@@ -38,7 +39,7 @@ export async function modelsCommand(argv: string[]): Promise<number> {
   for (const m of list) {
     const s = m.summary;
     const what = s
-      ? `${s.family}, ${s.layers} layers, ${s.heads}/${s.kvHeads} heads, ${s.imageTokens} image tokens`
+      ? `${s.family}, ${s.layers} layers, ${s.heads}/${s.kvHeads} heads, ${imageTokensText(s)}`
       : '';
     process.stdout.write(`${m.ok ? 'ok     ' : 'INVALID'} ${m.name} (${m.source}) ${what}\n  ${m.dir}\n`);
     for (const e of m.errors) process.stdout.write(`  - ${e}\n`);

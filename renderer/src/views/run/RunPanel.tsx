@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { EngineParams } from '../../../../analysis/engine/api';
+import { imageTokensText } from '../../../../analysis/engine/imageTokensText';
 import { EmptyState, Panel } from '../../components/Panel';
 import { engine } from '../../engine/engineHolder';
 import { cancelRun, startRun } from '../../stores/runActions';
@@ -193,7 +194,7 @@ export function RunPanel() {
           {valid.map((m) => (
             <option key={m.dir} value={m.dir}>
               {m.name} ({m.source}
-              {m.summary ? `, ${m.summary.layers} layers, ${m.summary.imageTokens} image tokens` : ''})
+              {m.summary ? `, ${m.summary.layers} layers, ${imageTokensText(m.summary)}` : ''})
             </option>
           ))}
         </select>
