@@ -9,6 +9,12 @@
  * tile's rows × cols features, then the grid's features (gh·rows × gw·cols positions) with the
  * padding rows or columns cropped off ("unpad") and a newline token after each kept row.
  * A fixed layout is the one-tile special case of the same functions.
+ *
+ * `maxTiles` (LLaVA-OneVision's "anyres_max_N", LlavaOnevisionModel.pack_image_features): when the
+ * kept grid map holds clearly more than maxTiles tiles of features it is resized, bilinearly, to
+ * about maxTiles tiles before the newline tokens are added. A packed token is then a weighted sum of
+ * up to 4 tile features (imageTokenMixes). Reference: `packed_terms` in
+ * tools/hf/verify_llava_onevision.py, which this module follows operation by operation.
  */
 
 export interface FixedImageLayout {
@@ -27,6 +33,8 @@ export interface AnyresImageLayout {
   cols: number;
   newline: boolean;
   unpad: boolean;
+  /** OneVision's anyres_max_N; absent: the kept grid is never downsampled (LLaVA-NeXT). */
+  maxTiles?: number;
 }
 
 export type ImageLayoutSpec = FixedImageLayout | AnyresImageLayout;
@@ -71,6 +79,8 @@ export interface ImageGeometry {
   gridCols: number;
   /** Kept part of the grid's global token map [rowStart, rowEnd) × [colStart, colEnd). */
   kept: { rowStart: number; rowEnd: number; colStart: number; colEnd: number };
+  /** The kept map's size after maxTiles downsampling; null when it is packed as kept. */
+  downsampled: { rows: number; cols: number } | null;
   newline: boolean;
   /** n_img: image tokens in the prompt. */
   tokenCount: number;
@@ -179,6 +189,66 @@ export function unpadCrop(
   return { rowStart: 0, rowEnd: curH, colStart: pad, colEnd: curW - pad };
 }
 
+/**
+ * Python's float floor division `x // y` for finite x ≥ 0, y > 0, as CPython computes it (fmod, then
+ * the quotient of the exact difference, floored and corrected), not Math.floor(x / y): the two
+ * differ when x / y rounds up to an integer.
+ */
+export function pyFloorDiv(x: number, y: number): number {
+  if (!(Number.isFinite(x) && Number.isFinite(y) && x >= 0 && y > 0))
+    throw new Error(`pyFloorDiv expects finite x ≥ 0 and y > 0, got ${x}, ${y}`);
+  const mod = x % y; // JS % on numbers is C's fmod: exact
+  const div = (x - mod) / y;
+  if (div === 0) return 0;
+  let floor = Math.floor(div);
+  if (div - floor > 0.5) floor += 1;
+  return floor;
+}
+
+/**
+ * OneVision's downsampled size of a kept map of keptRows × keptCols positions (tiles of rows × rows
+ * features, as transformers squares the tile side): ratio = sqrt(keptRows·keptCols / (maxTiles·rows²));
+ * above 1.1 the map becomes int(keptRows // ratio) × int(keptCols // ratio), otherwise null.
+ */
+export function downsampleSize(
+  keptRows: number,
+  keptCols: number,
+  rows: number,
+  maxTiles: number,
+): { rows: number; cols: number } | null {
+  const ratio = Math.sqrt((keptRows * keptCols) / (maxTiles * rows * rows));
+  if (!(ratio > 1.1)) return null;
+  const out = { rows: pyFloorDiv(keptRows, ratio), cols: pyFloorDiv(keptCols, ratio) };
+  if (out.rows < 1 || out.cols < 1)
+    throw new Error(
+      `downsampling the ${keptRows}×${keptCols} feature map to ${maxTiles} tiles leaves ${out.rows}×${out.cols}`,
+    );
+  return out;
+}
+
+/** One output position's two source positions along an axis and their weights. */
+export interface AxisTerm {
+  i0: number;
+  i1: number;
+  w0: number;
+  w1: number;
+}
+
+/**
+ * PyTorch's bilinear weights along one axis (align_corners=False, no antialias) for nIn → nOut:
+ * src = max((d + 0.5)·nIn/nOut − 0.5, 0), i0 = ⌊src⌋, i1 = min(i0 + 1, nIn − 1), λ = src − i0,
+ * weights (1 − λ, λ) — in f64, in the reference's order of operations.
+ */
+export function bilinearAxis(nIn: number, nOut: number): AxisTerm[] {
+  const scale = nIn / nOut;
+  return Array.from({ length: nOut }, (_, d) => {
+    const src = Math.max((d + 0.5) * scale - 0.5, 0);
+    const i0 = Math.floor(src);
+    const l1 = src - i0;
+    return { i0, i1: i0 < nIn - 1 ? i0 + 1 : i0, w0: 1 - l1, w1: l1 };
+  });
+}
+
 /** The geometry of an image of width × height pixels under a layout. */
 export function imageGeometry(layout: ImageLayoutSpec, width: number, height: number): ImageGeometry {
   if (!(width > 0 && height > 0)) throw new Error(`image size must be positive, got ${width}×${height}`);
@@ -198,6 +268,7 @@ export function imageGeometry(layout: ImageLayoutSpec, width: number, height: nu
       gridRows: 0,
       gridCols: 0,
       kept: { rowStart: 0, rowEnd: 0, colStart: 0, colEnd: 0 },
+      downsampled: null,
       newline: false,
       tokenCount: rows * cols,
       tileRects: [base],
@@ -218,6 +289,10 @@ export function imageGeometry(layout: ImageLayoutSpec, width: number, height: nu
     : { rowStart: 0, rowEnd: curH, colStart: 0, colEnd: curW };
   const keptRows = kept.rowEnd - kept.rowStart;
   const keptCols = kept.colEnd - kept.colStart;
+  const downsampled =
+    layout.maxTiles === undefined ? null : downsampleSize(keptRows, keptCols, rows, layout.maxTiles);
+  const packedRows = downsampled ? downsampled.rows : keptRows;
+  const packedCols = downsampled ? downsampled.cols : keptCols;
   const tileRects = [base];
   for (let i = 0; i < gridRows; i++) {
     for (let j = 0; j < gridCols; j++) {
@@ -243,8 +318,9 @@ export function imageGeometry(layout: ImageLayoutSpec, width: number, height: nu
     gridRows,
     gridCols,
     kept,
+    downsampled,
     newline: layout.newline,
-    tokenCount: rows * cols + keptRows * keptCols + (layout.newline ? keptRows : 0),
+    tokenCount: rows * cols + packedRows * packedCols + (layout.newline ? packedRows : 0),
     tileRects,
   };
 }
@@ -252,6 +328,9 @@ export function imageGeometry(layout: ImageLayoutSpec, width: number, height: nu
 /**
  * Each image token's patch, in prompt order: the base tile's tokens row-major, then per kept grid
  * row its kept columns (tile and in-tile row/col from the global position) and a newline token.
+ * A downsampled geometry (maxTiles) has fewer grid tokens than patches; each reports the patch of
+ * its largest-weight term (ties to the first, i.e. the lowest feature row), so the overlay can still
+ * place it, and each newline the global row of its output row's largest-weight source row.
  */
 export function imageTokenPatches(g: ImageGeometry): ImageTokenPatch[] {
   const out: ImageTokenPatch[] = [];
@@ -261,6 +340,7 @@ export function imageTokenPatches(g: ImageGeometry): ImageTokenPatch[] {
   if (g.kind === 'fixed') return out;
   const curW = g.gridCols * cols;
   const { rowStart, rowEnd, colStart, colEnd } = g.kept;
+  if (g.downsampled) return downsampledPatches(g, g.downsampled.rows, out, curW);
   for (let R = rowStart; R < rowEnd; R++) {
     for (let C = colStart; C < colEnd; C++) {
       const tile = 1 + Math.floor(R / rows) * g.gridCols + Math.floor(C / cols);
@@ -271,12 +351,122 @@ export function imageTokenPatches(g: ImageGeometry): ImageTokenPatch[] {
   return out;
 }
 
+function downsampledPatches(
+  g: ImageGeometry,
+  outRows: number,
+  out: ImageTokenPatch[],
+  curW: number,
+): ImageTokenPatch[] {
+  const per = g.rows * g.cols;
+  const mix = imageTokenMixes(g);
+  const wy = bilinearAxis(g.kept.rowEnd - g.kept.rowStart, outRows);
+  let y = 0;
+  for (let i = per; i < mix.offsets.length - 1; i++) {
+    let best = mix.offsets[i];
+    for (let k = best + 1; k < mix.offsets[i + 1]; k++) if (mix.weights[k] > mix.weights[best]) best = k;
+    const s = mix.sources[best];
+    if (s < 0) {
+      const { i0, i1, w0, w1 } = wy[y++];
+      out.push({ tile: 0, row: g.kept.rowStart + (w1 > w0 ? i1 : i0), col: curW, isNewline: true });
+    } else {
+      const r = s % per;
+      out.push({ tile: Math.floor(s / per), row: Math.floor(r / g.cols), col: r % g.cols, isNewline: false });
+    }
+  }
+  return out;
+}
+
 /**
  * Each image token's source row in the vision encoder's output (image_features [1, tiles·rows·cols,
- * hidden]): tile · rows·cols + row·cols + col, or −1 for the newline vector.
+ * hidden]): tile · rows·cols + row·cols + col, or −1 for the newline vector. A downsampled geometry
+ * has no single source per token: use imageTokenMixes.
  */
 export function imageTokenSources(g: ImageGeometry): Int32Array {
+  if (g.downsampled)
+    throw new Error(
+      'this image is downsampled (maxTiles): its tokens are weighted sums of features; use imageTokenMixes',
+    );
   const patches = imageTokenPatches(g);
   const per = g.rows * g.cols;
   return Int32Array.from(patches, (p) => (p.isNewline ? -1 : p.tile * per + p.row * g.cols + p.col));
+}
+
+/**
+ * Each image token as a weighted sum of feature rows, in prompt order (CSR): token i's terms are
+ * [offsets[i], offsets[i + 1]); a term is a feature row (as imageTokenSources) or −1 for the newline
+ * vector. Without downsampling every token is one row with weight 1.
+ */
+export interface ImageTokenMixes {
+  offsets: Int32Array;
+  sources: Int32Array;
+  /** f64, as the reference computes them (per-axis weights multiplied, equal rows merged). */
+  weights: Float64Array;
+}
+
+/**
+ * The mixes of every image token. Downsampled grid tokens follow `packed_terms`: for output (y, x),
+ * the terms (i0y, i0x), (i0y, i1x), (i1y, i0x), (i1y, i1x) with weight wy·wx, zero weights dropped,
+ * equal feature rows merged, sorted by feature row (the order the runtime accumulates in).
+ */
+export function imageTokenMixes(g: ImageGeometry): ImageTokenMixes {
+  if (!g.downsampled) {
+    const sources = imageTokenSources(g);
+    return {
+      offsets: Int32Array.from({ length: sources.length + 1 }, (_, i) => i),
+      sources,
+      weights: new Float64Array(sources.length).fill(1),
+    };
+  }
+  const { rows, cols, gridCols } = g;
+  const per = rows * cols;
+  const { rowStart, colStart } = g.kept;
+  const H = g.kept.rowEnd - rowStart;
+  const W = g.kept.colEnd - colStart;
+  const src = (r: number, c: number) => {
+    const R = r + rowStart;
+    const C = c + colStart;
+    const tile = 1 + Math.floor(R / rows) * gridCols + Math.floor(C / cols);
+    return tile * per + (R % rows) * cols + (C % cols);
+  };
+  const wy = bilinearAxis(H, g.downsampled.rows);
+  const wx = bilinearAxis(W, g.downsampled.cols);
+  const offsets = [0];
+  const sources: number[] = [];
+  const weights: number[] = [];
+  const push = (s: number, w: number) => {
+    sources.push(s);
+    weights.push(w);
+  };
+  for (let i = 0; i < per; i++) {
+    push(i, 1);
+    offsets.push(sources.length);
+  }
+  for (const ty of wy) {
+    for (const tx of wx) {
+      const acc = new Map<number, number>();
+      for (const [ry, a] of [
+        [ty.i0, ty.w0],
+        [ty.i1, ty.w1],
+      ])
+        for (const [cx, b] of [
+          [tx.i0, tx.w0],
+          [tx.i1, tx.w1],
+        ]) {
+          if (a * b === 0) continue;
+          const s = src(ry, cx);
+          acc.set(s, (acc.get(s) ?? 0) + a * b);
+        }
+      for (const s of [...acc.keys()].sort((p, q) => p - q)) push(s, acc.get(s) as number);
+      offsets.push(sources.length);
+    }
+    if (g.newline) {
+      push(-1, 1);
+      offsets.push(sources.length);
+    }
+  }
+  return {
+    offsets: Int32Array.from(offsets),
+    sources: Int32Array.from(sources),
+    weights: Float64Array.from(weights),
+  };
 }
