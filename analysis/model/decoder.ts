@@ -4,6 +4,7 @@
  * (n > 1 against a compressed cache) and decoding under a policy (key_bias or a compacted cache).
  */
 import * as ort from 'onnxruntime-node';
+import type { ImageTokenMixes } from '../attention/imageLayout';
 import { f32Data, ioTensor } from './ioTensor';
 import type { LoadedModel } from './loadedModel';
 
@@ -116,27 +117,55 @@ export async function encodeImage(
 }
 
 /**
- * The image tokens' embeddings f32 [sources.length, hidden] packed from the vision output: row i is
- * feature row sources[i], or the newline vector where sources[i] is −1 (imageTokenSources).
+ * The image tokens' embeddings f32 [n_img, hidden] packed from the vision output, per token either
+ * feature row sources[i] or the newline vector where it is −1 (imageTokenSources), or — given
+ * imageTokenMixes — the weighted sum of its terms (OneVision's downsampled grid). A weighted token is
+ * accumulated in f64 in term order and rounded to f32 once, as the Python reference (apply_terms in
+ * tools/hf/verify_llava_onevision.py) does; a single weight-1 term is copied, so packages without
+ * downsampling pack bit for bit as before.
  */
 export function packImageFeatures(
-  sources: Int32Array,
+  tokens: Int32Array | ImageTokenMixes,
   features: Float32Array,
   newline: Float32Array | null,
   hidden: number,
 ): Float32Array {
+  const mix =
+    tokens instanceof Int32Array
+      ? {
+          offsets: Int32Array.from({ length: tokens.length + 1 }, (_, i) => i),
+          sources: tokens,
+          weights: new Float64Array(tokens.length).fill(1),
+        }
+      : tokens;
+  const n = mix.offsets.length - 1;
   const rows = features.length / hidden;
-  const out = new Float32Array(sources.length * hidden);
-  sources.forEach((s, i) => {
+  const out = new Float32Array(n * hidden);
+  const acc = new Float64Array(hidden);
+  const row = (i: number, s: number) => {
     if (s < 0) {
       if (!newline || newline.length !== hidden)
         throw new Error(`vision.onnx gave no image_newline of ${hidden} values for the newline tokens`);
-      out.set(newline, i * hidden);
-    } else {
-      if (s >= rows) throw new Error(`image token ${i} needs feature row ${s}; vision.onnx gave ${rows}`);
-      out.set(features.subarray(s * hidden, (s + 1) * hidden), i * hidden);
+      return newline;
     }
-  });
+    if (s >= rows) throw new Error(`image token ${i} needs feature row ${s}; vision.onnx gave ${rows}`);
+    return features.subarray(s * hidden, (s + 1) * hidden);
+  };
+  for (let i = 0; i < n; i++) {
+    const a = mix.offsets[i];
+    const b = mix.offsets[i + 1];
+    if (b - a === 1 && mix.weights[a] === 1) {
+      out.set(row(i, mix.sources[a]), i * hidden);
+      continue;
+    }
+    acc.fill(0);
+    for (let k = a; k < b; k++) {
+      const f = row(i, mix.sources[k]);
+      const w = mix.weights[k];
+      for (let j = 0; j < hidden; j++) acc[j] += w * f[j];
+    }
+    out.set(acc, i * hidden);
+  }
   return out;
 }
 

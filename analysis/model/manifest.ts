@@ -19,8 +19,14 @@ const fixedLayout = z.object({
   cols: positiveInt,
 });
 
-// LLaVA-1.6 / LLaVA-NeXT (analysis/attention/imageLayout.ts). Strict: a layout field this version
-// does not implement (such as OneVision's maxTiles) is refused rather than silently ignored.
+// OneVision's anyres_max_N; a typo'd value must not silently mean "never downsample".
+const maxTiles = z
+  .number({ error: 'maxTiles must be a positive integer (anyres_max_N)' })
+  .int({ error: 'maxTiles must be a positive integer (anyres_max_N)' })
+  .positive({ error: 'maxTiles must be a positive integer (anyres_max_N)' });
+
+// LLaVA-1.6 / LLaVA-NeXT, and LLaVA-OneVision with maxTiles (analysis/attention/imageLayout.ts).
+// Strict: a layout field this version does not implement is refused rather than silently ignored.
 const anyresLayout = z
   .object({
     kind: z.literal('anyres'),
@@ -30,6 +36,7 @@ const anyresLayout = z
     cols: positiveInt,
     newline: z.boolean(),
     unpad: z.boolean(),
+    maxTiles: maxTiles.optional(),
   })
   .strict()
   .superRefine((l, ctx) => {

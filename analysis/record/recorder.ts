@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { AttentionSpec, Stats } from '../attention/stats';
 import { appVersion } from '../engine/appRoot';
 import { BadInputError, CancelledError } from '../engine/errors';
-import { imageTokenSources } from '../attention/imageLayout';
+import { imageTokenMixes } from '../attention/imageLayout';
 import {
   argmax,
   embedTokens,
@@ -271,7 +271,7 @@ export async function runPrefill(
   embeds.set(
     g.kind === 'fixed'
       ? vis.features
-      : packImageFeatures(imageTokenSources(g), vis.features, vis.newline, man.hidden),
+      : packImageFeatures(imageTokenMixes(g), vis.features, vis.newline, man.hidden),
     layout.imageStart * man.hidden,
   );
   hooks.afterVision?.();

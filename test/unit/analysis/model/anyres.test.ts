@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageGeometry, imageTokenSources } from '../../../../analysis/attention/imageLayout';
+import {
+  type AnyresImageLayout,
+  imageGeometry,
+  imageTokenMixes,
+  imageTokenSources,
+} from '../../../../analysis/attention/imageLayout';
 import { packImageFeatures } from '../../../../analysis/model/decoder';
 import { prepareImage } from '../../../../analysis/model/image';
 import { type ModelManifest, validateManifest } from '../../../../analysis/model/manifest';
@@ -57,12 +62,27 @@ describe('anyres manifest', () => {
     if (!r.ok) expect(r.errors.join('\n')).toMatch(/image\.layout\.unpad/);
   });
   it('refuses layout fields it does not implement and pinpoints off the tile size', () => {
-    const a = validateManifest(anyresManifest({ maxTiles: 9 }));
+    const a = validateManifest(anyresManifest({ pooling: 2 }));
     expect(a.ok).toBe(false);
-    if (!a.ok) expect(a.errors.join('\n')).toMatch(/maxTiles/);
+    if (!a.ok) expect(a.errors.join('\n')).toMatch(/image\.layout: .*pooling/);
     const b = validateManifest(anyresManifest({ gridPinpoints: [[4, 6]] }));
     expect(b.ok).toBe(false);
     if (!b.ok) expect(b.errors.join('\n')).toMatch(/4×6 is not a multiple of tileSize \(4\)/);
+  });
+});
+
+describe('anyres manifest: maxTiles (LLaVA-OneVision)', () => {
+  it('is optional and, when given, a positive integer', () => {
+    expect(validateManifest(anyresManifest()).ok).toBe(true);
+    const r = validateManifest(anyresManifest({ maxTiles: 9 }));
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    expect(r.manifest.image.layout).toMatchObject({ kind: 'anyres', maxTiles: 9 });
+  });
+  it.each([0, 1.5, -3, '9', null])('refuses maxTiles %j with a clear message', (bad) => {
+    const r = validateManifest(anyresManifest({ maxTiles: bad }));
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors).toContain('image.layout.maxTiles: maxTiles must be a positive integer (anyres_max_N)');
   });
 });
 
@@ -175,5 +195,47 @@ describe('anyres vision contract and packing', () => {
     expect(Array.from(out.subarray(16, 18))).toEqual([-7, -8]); // token 8: newline
     expect(Array.from(out.subarray(24, 26))).toEqual([34, 35]); // token 12 ← row 17
     expect(() => packImageFeatures(sources, features, null, hidden)).toThrow(/image_newline/);
+  });
+  it('packs a downsampled grid as weighted sums (OneVision), accumulated in f64, rounded once', () => {
+    // One 1×3 grid of 2×2-token tiles, no unpadding, maxTiles 2: the 2×6 map becomes 1×4
+    // (test/unit/analysis/attention/onevisionLayout.test.ts has the terms by hand).
+    const layout: AnyresImageLayout = {
+      kind: 'anyres',
+      gridPinpoints: [[4, 12]],
+      tileSize: 4,
+      rows: 2,
+      cols: 2,
+      newline: true,
+      unpad: false,
+      maxTiles: 2,
+    };
+    const g = imageGeometry(layout, 12, 4);
+    expect(g.tokenCount).toBe(9);
+    const hidden = 2;
+    const features = Float32Array.from({ length: 4 * 4 * hidden }, (_, i) => (i % 2 ? 100 : 0) + (i >> 1));
+    const newline = Float32Array.of(-7, -8);
+    const out = packImageFeatures(imageTokenMixes(g), features, newline, hidden);
+    expect(Array.from(out.subarray(0, 8))).toEqual([0, 100, 1, 101, 2, 102, 3, 103]); // base tile
+    // Token 4: .375·4 + .125·5 + .375·6 + .125·7 = 5.25; token 5: .125·5 + .125·7 + .375·8 + .375·10
+    // = 8.25; token 6: .375·9 + .375·11 + .125·12 + .125·14 = 10.75; token 7: 13.75. Weights sum to 1.
+    expect(Array.from(out.subarray(8, 16))).toEqual([
+      5.25, 105.25, 8.25, 108.25, 10.75, 110.75, 13.75, 113.75,
+    ]);
+    expect(Array.from(out.subarray(16, 18))).toEqual([-7, -8]);
+    // Non-dyadic values: the f64 sum of the terms in order, rounded to f32 once.
+    const odd = Float32Array.from(features, (v) => v / 3);
+    const got = packImageFeatures(imageTokenMixes(g), odd, newline, hidden);
+    const want = 0.125 * odd[10] + 0.125 * odd[14] + 0.375 * odd[16] + 0.375 * odd[20];
+    expect(got[10]).toBe(Math.fround(want));
+  });
+  it('packs an undownsampled geometry bit for bit the same from mixes as from sources', () => {
+    const g = imageGeometry(manifest().image.layout as Parameters<typeof imageGeometry>[0], 16, 10);
+    const hidden = 3;
+    const features = Float32Array.from({ length: 5 * 4 * hidden }, (_, i) => (i % 7 === 0 ? -0 : i / 7));
+    const newline = Float32Array.of(-0, Number.NaN, 1e-40);
+    const a = packImageFeatures(imageTokenSources(g), features, newline, hidden);
+    const b = packImageFeatures(imageTokenMixes(g), features, newline, hidden);
+    expect(new Uint8Array(b.buffer)).toEqual(new Uint8Array(a.buffer));
+    expect(Object.is(a[0], -0)).toBe(true);
   });
 });
