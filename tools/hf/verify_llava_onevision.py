@@ -17,6 +17,15 @@ bilinear interpolation (PyTorch, align_corners=False) to about 9 tiles. The runt
 2. Full width (`llava-onevision-qwen2.json`): the package run by onnxruntime (CPU), packed by the
    rule, against transformers' eager attention on a small and a large image (the large one is
    downsampled): inputs_embeds, logits, attention rebuilt from queries/keys.
+3. Tiny (`llava-onevision-tiny/`): a package small enough to commit, as `tiny_part` in
+   verify_llava_next.py (56-pixel tiles of 4x4 patches, pinpoints 56x112 / 112x56 / 112x112,
+   anyres_max_2, SigLIP and Qwen2 of hidden 32, GQA 4/2, a 1.2k-word tokenizer) with `reference.json`
+   for a 150x100 image whose 6x8 unpadded grid is downsampled to 4x6 (asserted): the processor's
+   pixel_values and ids, the image-token count, every packed token's terms, transformers' logits and
+   attention rows — test/integration/llavaOnevision.test.ts runs the package through the TypeScript
+   runtime against them. Only this part:
+
+    python3 -m tools.hf.verify_llava_onevision --work .scratch/hf-ov --fixtures test/fixtures/hf-export --parts tiny
 """
 from __future__ import annotations
 
@@ -32,7 +41,7 @@ import torch
 
 from tools.export_hf import export_llava, use_attention
 from tools.hf.verify_llava import build_tokenizer, sharpen_attention, test_image
-from tools.hf.verify_llava_next import best_resolution, compare
+from tools.hf.verify_llava_next import PROMPT, best_resolution, compare, f32_b64
 
 IMAGE_TOKEN = 151646
 SIGLIP_MEAN = [0.5, 0.5, 0.5]
@@ -41,26 +50,47 @@ PINPOINTS = [[384 * a, 384 * b] for a in range(1, 7) for b in range(1, 7)]
 TEMPLATE = "<|im_start|>user <image>\n{prompt}<|im_end|><|im_start|>assistant\n"
 LAYOUT_SIZES = [(640, 480), (480, 640), (1920, 1080), (1080, 1920), (384, 384), (2000, 300), (300, 2000),
                 (1024, 768), (333, 517), (4000, 3000)]
+# The tiny package: <image> <video> <pad> right after a 1200-entry vocabulary, 56-pixel tiles of 4x4
+# patches, and anyres_max_2 so that a 150x100 image (2x2 grid, 6x8 after unpadding, ratio 1.22) is
+# downsampled to 4x6.
+TINY_PAD_TO = 1200
+TINY_TILE = 56
+TINY_PINS = [[56, 112], [112, 56], [112, 112]]
+TINY_MAX_TILES = 2
+TINY_IMAGE_SIZE = (150, 100)  # (width, height)
 
 
-def onevision_config(text_layers: int, vision_layers: int):
+def onevision_config(text_layers: int, vision_layers: int, *, tiny: bool = False):
+    """llava-onevision-qwen2-0.5b-ov's configuration with the given depths (tiny: a 56-pixel tile, toy
+    widths, a small vocabulary and anyres_max_2, for a committed fixture)."""
     from transformers import LlavaOnevisionConfig, Qwen2Config, SiglipVisionConfig
 
-    vision = SiglipVisionConfig(hidden_size=1152, intermediate_size=4304, num_hidden_layers=vision_layers,
-                                num_attention_heads=16, image_size=384, patch_size=14, vision_use_head=False,
-                                hidden_act="gelu_pytorch_tanh", layer_norm_eps=1e-6)
-    text = Qwen2Config(hidden_size=896, intermediate_size=4864, num_hidden_layers=text_layers, num_attention_heads=14,
-                       num_key_value_heads=2, vocab_size=152000, max_position_embeddings=32768, rope_theta=1e6,
-                       rms_norm_eps=1e-6, use_sliding_window=False, tie_word_embeddings=True, bos_token_id=1,
-                       eos_token_id=2, pad_token_id=IMAGE_TOKEN + 2)
-    return LlavaOnevisionConfig(vision_config=vision, text_config=text, image_token_index=IMAGE_TOKEN,
-                                video_token_index=IMAGE_TOKEN + 1, projector_hidden_act="gelu",
+    if tiny:
+        image_token, pins, max_tiles = TINY_PAD_TO, TINY_PINS, TINY_MAX_TILES
+        vision = SiglipVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=vision_layers,
+                                    num_attention_heads=2, image_size=TINY_TILE, patch_size=14, vision_use_head=False,
+                                    hidden_act="gelu_pytorch_tanh", layer_norm_eps=1e-6)
+        text = Qwen2Config(hidden_size=32, intermediate_size=64, num_hidden_layers=text_layers, num_attention_heads=4,
+                           num_key_value_heads=2, vocab_size=TINY_PAD_TO + 3, max_position_embeddings=512,
+                           rope_theta=1e6, rms_norm_eps=1e-6, use_sliding_window=False, tie_word_embeddings=True,
+                           bos_token_id=1, eos_token_id=2, pad_token_id=TINY_PAD_TO + 2)
+    else:
+        image_token, pins, max_tiles = IMAGE_TOKEN, PINPOINTS, 9
+        vision = SiglipVisionConfig(hidden_size=1152, intermediate_size=4304, num_hidden_layers=vision_layers,
+                                    num_attention_heads=16, image_size=384, patch_size=14, vision_use_head=False,
+                                    hidden_act="gelu_pytorch_tanh", layer_norm_eps=1e-6)
+        text = Qwen2Config(hidden_size=896, intermediate_size=4864, num_hidden_layers=text_layers,
+                           num_attention_heads=14, num_key_value_heads=2, vocab_size=152000,
+                           max_position_embeddings=32768, rope_theta=1e6, rms_norm_eps=1e-6, use_sliding_window=False,
+                           tie_word_embeddings=True, bos_token_id=1, eos_token_id=2, pad_token_id=IMAGE_TOKEN + 2)
+    return LlavaOnevisionConfig(vision_config=vision, text_config=text, image_token_index=image_token,
+                                video_token_index=image_token + 1, projector_hidden_act="gelu",
                                 vision_feature_layer=-1, vision_feature_select_strategy="full",
-                                vision_aspect_ratio="anyres_max_9", image_grid_pinpoints=PINPOINTS,
+                                vision_aspect_ratio=f"anyres_max_{max_tiles}", image_grid_pinpoints=pins,
                                 tie_word_embeddings=True, architectures=["LlavaOnevisionForConditionalGeneration"])
 
 
-def build_onevision_processor():
+def build_onevision_processor(*, tiny: bool = False):
     from tokenizers import Tokenizer
     from transformers import LlavaOnevisionProcessor, PreTrainedTokenizerFast
 
@@ -68,18 +98,20 @@ def build_onevision_processor():
         from transformers import LlavaOnevisionImageProcessorPil as ImageProcessor
     except ImportError:
         from transformers import LlavaOnevisionImageProcessor as ImageProcessor
-    base = json.loads(build_tokenizer(IMAGE_TOKEN).to_str())  # <image> = 151646, <pad> = 151647
-    # OneVision's ids: <image> 151646, <video> 151647, <pad> 151648
+    image_token, tile, pins, max_tiles = ((TINY_PAD_TO, TINY_TILE, TINY_PINS, TINY_MAX_TILES) if tiny
+                                          else (IMAGE_TOKEN, 384, PINPOINTS, 9))
+    base = json.loads(build_tokenizer(image_token).to_str())  # <image> = image_token, <pad> = image_token + 1
+    # OneVision's ids: <image> image_token, <video> image_token + 1, <pad> image_token + 2
     vocab = base["model"]["vocab"]
     del vocab["<pad>"]
     base["added_tokens"] = [t for t in base["added_tokens"] if t["content"] != "<pad>"]
-    for content, i in (("<video>", IMAGE_TOKEN + 1), ("<pad>", IMAGE_TOKEN + 2)):
+    for content, i in (("<video>", image_token + 1), ("<pad>", image_token + 2)):
         vocab[content] = i
         base["added_tokens"].append({"id": i, "content": content, "single_word": False, "lstrip": False,
                                      "rstrip": False, "normalized": False, "special": True})
     tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(json.dumps(base)), bos_token="<s>",
                                   eos_token="</s>", unk_token="<unk>", pad_token="<pad>")
-    ip = ImageProcessor(size={"height": 384, "width": 384}, resample=3, do_pad=True, image_grid_pinpoints=PINPOINTS,
+    ip = ImageProcessor(size={"height": tile, "width": tile}, resample=3, do_pad=True, image_grid_pinpoints=pins,
                         image_mean=SIGLIP_MEAN, image_std=SIGLIP_STD)
     kw = {}
     try:
@@ -88,8 +120,8 @@ def build_onevision_processor():
         kw["video_processor"] = LlavaOnevisionVideoProcessor()
     except Exception:  # noqa: BLE001 - older versions have no separate video processor
         pass
-    return LlavaOnevisionProcessor(image_processor=ip, tokenizer=tok, num_image_tokens=729,
-                                   vision_feature_select_strategy="full", vision_aspect_ratio="anyres_max_9",
+    return LlavaOnevisionProcessor(image_processor=ip, tokenizer=tok, num_image_tokens=(tile // 14) ** 2,
+                                   vision_feature_select_strategy="full", vision_aspect_ratio=f"anyres_max_{max_tiles}",
                                    image_token="<image>", video_token="<video>", **kw)
 
 
@@ -260,6 +292,49 @@ def full_width_part(work: Path, fixtures: Path, a) -> dict:
                                               for r in results]}
 
 
+def tiny_part(work: Path, fixtures: Path, a) -> dict:
+    """As verify_llava_next.tiny_part, on a tiny OneVision whose test image is downsampled."""
+    from transformers import LlavaOnevisionForConditionalGeneration
+
+    torch.manual_seed(0)
+    config = onevision_config(2, 2, tiny=True)
+    model = LlavaOnevisionForConditionalGeneration(config).eval()
+    use_attention(model, "eager")
+    sharpen_attention(model, 4.0)
+    processor = build_onevision_processor(tiny=True)
+    out = fixtures / "llava-onevision-tiny"
+    manifest = export_llava(model, processor, out, name="llava-onevision-tiny-random", template=TEMPLATE, force=True)
+    lay = manifest["image"]["layout"]
+    assert lay.get("maxTiles") == TINY_MAX_TILES, f"exported layout {lay}"
+    img = test_image(640, 480).resize(TINY_IMAGE_SIZE)
+    img.save(out / "image.png")
+    w, h = img.size
+    side = TINY_TILE // 14
+    _, shape = packed_terms(h, w, TINY_PINS, TINY_TILE, side, side, TINY_MAX_TILES)
+    # The point of this fixture: the runtime's weighted packing, so the image must be downsampled.
+    assert shape["packed"] != shape["unpadded"], f"the tiny image is not downsampled: {shape}"
+    r = compare(model, processor, out, manifest, img, a.threads, decode_steps=1,
+                packer=onevision_packer(TINY_MAX_TILES))
+    enc, ref, lo, qs, pres, terms = r.pop("_ref")
+    m = r["prompt_length"]
+    rows = {str(i): f32_b64(ref.attentions[i][0, :, -1, :].numpy()) for i in range(manifest["layers"])}
+    reference = {
+        "what": "transformers (eager, fp32) on image.png with the processor; tools/hf/verify_llava_onevision.py",
+        "prompt": PROMPT, "image": "image.png", "image_size": list(img.size),
+        "input_ids": enc["input_ids"][0].tolist(),
+        "pixel_values_shape": list(enc["pixel_values"][0].shape), "pixel_values_f32": f32_b64(enc["pixel_values"][0].numpy()),
+        "image_tokens": r["processor_image_tokens"], "grid": shape,
+        # per packed token [[feature row, weight], ...] (rows ascending), or null for a newline token
+        "terms": [None if t is None else [[int(s_), float(wt)] for s_, wt in t] for t in terms],
+        "logits_last_f32": f32_b64(ref.logits[0, -1].numpy()), "logits_all_argmax": ref.logits[0].argmax(-1).tolist(),
+        "attention_last_row_f32": rows, "attention_shape": [manifest["heads"], m],
+        "checks_onnxruntime": {k: v for k, v in r.items()},
+    }
+    (out / "reference.json").write_text(json.dumps(reference, indent=1) + "\n")
+    return {"pass": r["pass"], "grid": shape, "worst_logits": r["worst_logits"], "worst_probs": r["worst_attention_probs"],
+            "bytes": {f.name: f.stat().st_size for f in sorted(out.iterdir())}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", required=True)
@@ -268,7 +343,7 @@ def main() -> None:
     ap.add_argument("--vision-layers", type=int, default=2)
     ap.add_argument("--sharpen", type=float, default=2.0)
     ap.add_argument("--threads", type=int, default=max(1, torch.get_num_threads()))
-    ap.add_argument("--parts", default="layout,full")
+    ap.add_argument("--parts", default="layout,tiny,full")
     a = ap.parse_args()
     work, fixtures = Path(a.work), Path(a.fixtures)
     work.mkdir(parents=True, exist_ok=True)
@@ -277,7 +352,14 @@ def main() -> None:
     for part in a.parts.split(","):
         t = time.time()
         try:
-            summary[part] = layout_part(fixtures) if part == "layout" else full_width_part(work, fixtures, a)
+            if part == "layout":
+                summary[part] = layout_part(fixtures)
+            elif part == "tiny":
+                summary[part] = tiny_part(work, fixtures, a)
+            elif part == "full":
+                summary[part] = full_width_part(work, fixtures, a)
+            else:
+                raise ValueError(f"unknown part {part!r} (layout, tiny, full)")
         except Exception as e:  # noqa: BLE001 - report every part, then fail
             import traceback
 
