@@ -32,8 +32,7 @@ export function contractIo(m: ModelManifest): ContractIo {
   // Features come in the package's ioDtype (f16 for an fp16 export); the runtime widens them to f32.
   const visionOutputs: IoSpec[] = [{ name: 'image_features', type: f, rank: 3 }];
   const l = m.image.layout;
-  if (l.kind === 'anyres' && l.newline)
-    visionOutputs.push({ name: 'image_newline', type: f, rank: 1 });
+  if (l.kind === 'anyres' && l.newline) visionOutputs.push({ name: 'image_newline', type: f, rank: 1 });
   return {
     vision: { inputs: [{ name: 'pixel_values', type: 'float32', rank: 4 }], outputs: visionOutputs },
     embed: {
