@@ -1,7 +1,7 @@
 # Source from the repo root on the GPU machine: `. tools/device/env.sh` (tools/device/README.md).
 # Unpacks what is missing under $VL (default /tmp/vl): the node binary from .devcarry/node.xz and
-# the external packages from .devcarry/mods.tar.xz (again when that file changed), installs the
-# Vulkan loader from .gl/ when the system has none, and sets PATH, NODE_PATH and the Vulkan driver.
+# the external packages from .devcarry/mods.tar.xz (again when that file changed), unpacks the
+# Vulkan/GL debs from .gl/ (again when that set changed), and sets PATH, NODE_PATH and the Vulkan driver.
 # Works without xz (falls back to Python's lzma). Prints one status line; never exits the shell.
 
 VL=${VL:-/tmp/vl}
@@ -35,10 +35,14 @@ elif [ ! -d "$VL/node_modules" ]; then
   echo "env.sh: no $VL/node_modules and no .devcarry/mods.tar.xz (call 2 carries it)" >&2
 fi
 
-# Vulkan loader for onnxruntime's WebGPU provider (Dawn on Vulkan).
-if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' && [ -d .gl ]; then
-  for _vl_deb in .gl/*.deb; do dpkg -x "$_vl_deb" /; done
-  ldconfig
+# Vulkan loader and GL dispatch libraries for onnxruntime's WebGPU provider (Dawn on Vulkan): the
+# NVIDIA ICD needs libglvnd/libGLX beside libvulkan, so every deb in .gl/ is unpacked once per set.
+if [ -d .gl ]; then
+  _vl_stamp=$(ls .gl/*.deb 2>/dev/null | sort | cksum)
+  if [ "$(cat "$VL/.gl-stamp" 2>/dev/null)" != "$_vl_stamp" ]; then
+    for _vl_deb in .gl/*.deb; do dpkg -x "$_vl_deb" /; done
+    ldconfig && echo "$_vl_stamp" >"$VL/.gl-stamp"
+  fi
 fi
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
