@@ -9,38 +9,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStats } from '../../analysis/attention/buildStats';
 import { imageTokenSources } from '../../analysis/attention/imageLayout';
-import {
-  embedTokens,
-  emptyCache,
-  encodeImage,
-  packImageFeatures,
-  runDecoder,
-} from '../../analysis/model/decoder';
 import { prepareImage } from '../../analysis/model/image';
 import { type LoadedModel, loadModel } from '../../analysis/model/loadedModel';
 import { renderPrompt } from '../../analysis/model/prompt';
 import { record, runPrefill } from '../../analysis/record/recorder';
+import {
+  expectPixelsNearProcessor,
+  expectProcessorPixelLogits,
+  f32,
+  fixtureDir,
+  lastLogits,
+  maxDiff,
+  readReference,
+  type TinyReference,
+} from './hfTinyPackage';
 
-const dir = join(import.meta.dirname, '../fixtures/hf-export/llava-next-tiny');
-const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as {
-  prompt: string;
-  input_ids: number[];
-  sources: number[];
-  image_tokens: number;
-  pixel_values_shape: number[];
-  pixel_values_f32: string;
-  logits_last_f32: string;
-  logits_all_argmax: number[];
-};
-const f32 = (b64: string) => {
-  const b = Buffer.from(b64, 'base64');
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-};
-const maxDiff = (a: Float32Array, b: Float32Array) => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-};
+const dir = fixtureDir('llava-next-tiny');
+const ref = readReference<TinyReference & { sources: number[] }>(dir);
 const image = new Uint8Array(readFileSync(join(dir, 'image.png')));
 
 let model: LoadedModel;
@@ -63,45 +48,19 @@ describe('LLaVA-NeXT tiny package (150×100 image, 56 px tiles, 4×4 tokens per 
   });
 
   it("packs vision.onnx's tiles and newline into transformers' logits (processor pixels)", async () => {
-    const img = await prepareImage(image, model.manifest);
-    const p = renderPrompt(model.manifest, model.tokenizer, ref.prompt, img.geometry);
-    const vis = await encodeImage(model, f32(ref.pixel_values_f32), 56, 5);
-    expect(vis.count).toBe(5 * 16);
-    expect(vis.newline?.length).toBe(model.manifest.hidden);
-    const embeds = await embedTokens(model, p.ids);
-    const h = model.manifest.hidden;
-    embeds.set(
-      packImageFeatures(imageTokenSources(img.geometry), vis.features, vis.newline, h),
-      p.imageStart * h,
-    );
-    const m = p.ids.length;
-    const out = await runDecoder(model, {
-      embeds,
-      n: m,
-      positions: Array.from({ length: m }, (_, i) => i),
-      past: emptyCache(model.manifest.layers),
-    });
-    const V = model.manifest.vocabSize;
-    expect(maxDiff(out.logits.subarray((m - 1) * V, m * V), f32(ref.logits_last_f32))).toBeLessThan(1e-4);
+    await expectProcessorPixelLogits(model, ref, image, (img) => imageTokenSources(img.geometry), 1e-4);
   });
 
   it("preprocesses close to the processor (sharp's bicubic against PIL's)", async () => {
-    const img = await prepareImage(image, model.manifest);
-    const rp = f32(ref.pixel_values_f32);
-    expect(img.pixels.length).toBe(rp.length);
     // 1/255/std ≈ 0.015 per level: at most 2 levels apart (measured 0.030), mostly equal.
-    expect(maxDiff(img.pixels, rp)).toBeLessThan(0.045);
-    let sum = 0;
-    for (let i = 0; i < rp.length; i++) sum += Math.abs(img.pixels[i] - rp[i]);
-    expect(sum / rp.length).toBeLessThan(0.003);
+    await expectPixelsNearProcessor(model, ref, image, 0.045);
   });
 
   it('runs the whole path: prefill logits and a recording with its tiles', async () => {
     const { pre, prefill, layout } = await runPrefill(model, image, ref.prompt);
     const m = prefill.m;
-    const V = model.manifest.vocabSize;
     expect(m).toBe(ref.input_ids.length);
-    expect(maxDiff(pre.logits.subarray((m - 1) * V, m * V), f32(ref.logits_last_f32))).toBeLessThan(1e-3);
+    expect(maxDiff(lastLogits(model, pre.logits, m), f32(ref.logits_last_f32))).toBeLessThan(1e-3);
     expect(prefill.firstToken).toBe(ref.logits_all_argmax[m - 1]);
     expect(layout.tokens[layout.imageStart + 24].patch?.isNewline).toBe(true);
 

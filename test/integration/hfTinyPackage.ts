@@ -1,0 +1,98 @@
+/**
+ * Shared checks for the tiny exported Hugging Face packages under test/fixtures/hf-export/ (written
+ * by tools/hf/verify_llava_*.py with transformers' own ids, pixels and logits in reference.json).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { ImageTokenMixes } from '../../analysis/attention/imageLayout';
+import {
+  embedTokens,
+  emptyCache,
+  encodeImage,
+  packImageFeatures,
+  runDecoder,
+} from '../../analysis/model/decoder';
+import { prepareImage } from '../../analysis/model/image';
+import type { LoadedModel } from '../../analysis/model/loadedModel';
+import { renderPrompt } from '../../analysis/model/prompt';
+
+/** The reference fields every tiny package's reference.json carries. */
+export interface TinyReference {
+  prompt: string;
+  input_ids: number[];
+  image_tokens: number;
+  pixel_values_shape: number[];
+  pixel_values_f32: string;
+  logits_last_f32: string;
+  logits_all_argmax: number[];
+}
+
+export const fixtureDir = (name: string) => join(import.meta.dirname, '../fixtures/hf-export', name);
+
+export function readReference<R extends TinyReference>(dir: string): R {
+  return JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as R;
+}
+
+/** A little-endian f32 array from reference.json's base64. */
+export function f32(b64: string): Float32Array {
+  const b = Buffer.from(b64, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+}
+
+export function maxDiff(a: Float32Array, b: Float32Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+/** The last prompt token's logits from a logits array of m rows. */
+export function lastLogits(model: LoadedModel, logits: Float32Array, m: number): Float32Array {
+  const V = model.manifest.vocabSize;
+  return logits.subarray((m - 1) * V, m * V);
+}
+
+/**
+ * Feeds the processor's own pixel_values through vision.onnx, packs the features by `packing` (the
+ * geometry's sources or weighted mixes) and checks the prefill's last logits against transformers'.
+ */
+export async function expectProcessorPixelLogits(
+  model: LoadedModel,
+  ref: TinyReference,
+  image: Uint8Array,
+  packing: (img: Awaited<ReturnType<typeof prepareImage>>) => Int32Array | ImageTokenMixes,
+  tol: number,
+): Promise<void> {
+  const img = await prepareImage(image, model.manifest);
+  const p = renderPrompt(model.manifest, model.tokenizer, ref.prompt, img.geometry);
+  const [tiles, , size] = ref.pixel_values_shape;
+  const vis = await encodeImage(model, f32(ref.pixel_values_f32), size, tiles);
+  expect(vis.newline?.length).toBe(model.manifest.hidden);
+  const embeds = await embedTokens(model, p.ids);
+  const h = model.manifest.hidden;
+  embeds.set(packImageFeatures(packing(img), vis.features, vis.newline, h), p.imageStart * h);
+  const m = p.ids.length;
+  const out = await runDecoder(model, {
+    embeds,
+    n: m,
+    positions: Array.from({ length: m }, (_, i) => i),
+    past: emptyCache(model.manifest.layers),
+  });
+  expect(maxDiff(lastLogits(model, out.logits, m), f32(ref.logits_last_f32))).toBeLessThan(tol);
+}
+
+/** sharp's bicubic resize against PIL's: at most `maxTol` apart anywhere, 0.003 on average. */
+export async function expectPixelsNearProcessor(
+  model: LoadedModel,
+  ref: TinyReference,
+  image: Uint8Array,
+  maxTol: number,
+): Promise<void> {
+  const img = await prepareImage(image, model.manifest);
+  const rp = f32(ref.pixel_values_f32);
+  expect(img.pixels.length).toBe(rp.length);
+  expect(maxDiff(img.pixels, rp)).toBeLessThan(maxTol);
+  let sum = 0;
+  for (let i = 0; i < rp.length; i++) sum += Math.abs(img.pixels[i] - rp[i]);
+  expect(sum / rp.length).toBeLessThan(0.003);
+}
