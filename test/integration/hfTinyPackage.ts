@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { buildStats } from '../../analysis/attention/buildStats';
 import type { ImageTokenMixes } from '../../analysis/attention/imageLayout';
 import {
   embedTokens,
@@ -16,6 +17,7 @@ import {
 import { prepareImage } from '../../analysis/model/image';
 import type { LoadedModel } from '../../analysis/model/loadedModel';
 import { renderPrompt } from '../../analysis/model/prompt';
+import { record } from '../../analysis/record/recorder';
 
 /** The reference fields every tiny package's reference.json carries. */
 export interface TinyReference {
@@ -95,4 +97,30 @@ export async function expectPixelsNearProcessor(
   let sum = 0;
   for (let i = 0; i < rp.length; i++) sum += Math.abs(img.pixels[i] - rp[i]);
   expect(sum / rp.length).toBeLessThan(0.003);
+}
+
+/**
+ * Records the 150×100 test image (both tiny packages: 56 px tiles of 4×4 tokens, best resolution
+ * 112×112) and checks where the recording places the base image and its four tiles.
+ */
+export async function expectRecordedTiles(
+  model: LoadedModel,
+  ref: TinyReference,
+  image: Uint8Array,
+): Promise<void> {
+  const { recording } = await record(model, {
+    image,
+    prompt: ref.prompt,
+    maxNewTokens: 2,
+    buildStats: (spec, l, getLayer) => buildStats(spec, l, getLayer),
+  });
+  expect(recording.model.imageGrid).toEqual({ rows: 4, cols: 4, size: 56 });
+  // Resized 112×75, 18 px of padding on top and 19 below; tiles of 56 px.
+  const tiles = recording.image.tiles ?? [];
+  expect(tiles.length).toBe(5);
+  expect(tiles[0]).toEqual({ x: 0, y: 0, w: 1, h: 1, rows: 4, cols: 4 });
+  expect(tiles[1].x).toBeCloseTo(0);
+  expect(tiles[1].y).toBeCloseTo(-18 / 75);
+  expect(tiles[4].w).toBeCloseTo(56 / 112);
+  expect(tiles[4].h).toBeCloseTo(56 / 75);
 }

@@ -7,14 +7,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildStats } from '../../analysis/attention/buildStats';
 import { imageTokenSources } from '../../analysis/attention/imageLayout';
 import { prepareImage } from '../../analysis/model/image';
 import { type LoadedModel, loadModel } from '../../analysis/model/loadedModel';
 import { renderPrompt } from '../../analysis/model/prompt';
-import { record, runPrefill } from '../../analysis/record/recorder';
+import { runPrefill } from '../../analysis/record/recorder';
 import {
   expectPixelsNearProcessor,
+  expectRecordedTiles,
   expectProcessorPixelLogits,
   f32,
   fixtureDir,
@@ -64,20 +64,6 @@ describe('LLaVA-NeXT tiny package (150×100 image, 56 px tiles, 4×4 tokens per 
     expect(prefill.firstToken).toBe(ref.logits_all_argmax[m - 1]);
     expect(layout.tokens[layout.imageStart + 24].patch?.isNewline).toBe(true);
 
-    const { recording } = await record(model, {
-      image,
-      prompt: ref.prompt,
-      maxNewTokens: 2,
-      buildStats: (spec, l, getLayer) => buildStats(spec, l, getLayer),
-    });
-    expect(recording.model.imageGrid).toEqual({ rows: 4, cols: 4, size: 56 });
-    // Best 112×112; resized 112×75, 18 px of padding on top and 19 below; tiles of 56 px.
-    const tiles = recording.image.tiles ?? [];
-    expect(tiles.length).toBe(5);
-    expect(tiles[0]).toEqual({ x: 0, y: 0, w: 1, h: 1, rows: 4, cols: 4 });
-    expect(tiles[1].x).toBeCloseTo(0);
-    expect(tiles[1].y).toBeCloseTo(-18 / 75);
-    expect(tiles[4].w).toBeCloseTo(56 / 112);
-    expect(tiles[4].h).toBeCloseTo(56 / 75);
+    await expectRecordedTiles(model, ref, image);
   });
 });
