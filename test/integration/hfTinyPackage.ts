@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { buildStats } from '../../analysis/attention/buildStats';
 import type { ImageTokenMixes } from '../../analysis/attention/imageLayout';
 import {
@@ -15,9 +15,9 @@ import {
   runDecoder,
 } from '../../analysis/model/decoder';
 import { prepareImage } from '../../analysis/model/image';
-import type { LoadedModel } from '../../analysis/model/loadedModel';
+import { type LoadedModel, loadModel } from '../../analysis/model/loadedModel';
 import { renderPrompt } from '../../analysis/model/prompt';
-import { record } from '../../analysis/record/recorder';
+import { record, runPrefill } from '../../analysis/record/recorder';
 
 /** The reference fields every tiny package's reference.json carries. */
 export interface TinyReference {
@@ -30,26 +30,46 @@ export interface TinyReference {
   logits_all_argmax: number[];
 }
 
-export const fixtureDir = (name: string) => join(import.meta.dirname, '../fixtures/hf-export', name);
+/** A tiny package's reference, its test image, and its model (loaded in beforeAll, on CPU). */
+export interface TinyPackage<R extends TinyReference> {
+  ref: R;
+  image: Uint8Array;
+  model: LoadedModel;
+}
 
-export function readReference<R extends TinyReference>(dir: string): R {
-  return JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as R;
+/**
+ * Opens test/fixtures/hf-export/NAME for a test file: reads reference.json and image.png now, and
+ * loads the model before the file's tests run and releases it after.
+ */
+export function openTinyPackage<R extends TinyReference>(name: string): TinyPackage<R> {
+  const dir = join(import.meta.dirname, '../fixtures/hf-export', name);
+  const pkg = {
+    ref: JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as R,
+    image: new Uint8Array(readFileSync(join(dir, 'image.png'))),
+  } as TinyPackage<R>;
+  beforeAll(async () => {
+    pkg.model = await loadModel(dir, 'cpu');
+  });
+  afterAll(async () => {
+    await pkg.model?.release();
+  });
+  return pkg;
 }
 
 /** A little-endian f32 array from reference.json's base64. */
-export function f32(b64: string): Float32Array {
+function f32(b64: string): Float32Array {
   const b = Buffer.from(b64, 'base64');
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }
 
-export function maxDiff(a: Float32Array, b: Float32Array): number {
+function maxDiff(a: Float32Array, b: Float32Array): number {
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
   return d;
 }
 
 /** The last prompt token's logits from a logits array of m rows. */
-export function lastLogits(model: LoadedModel, logits: Float32Array, m: number): Float32Array {
+function lastLogits(model: LoadedModel, logits: Float32Array, m: number): Float32Array {
   const V = model.manifest.vocabSize;
   return logits.subarray((m - 1) * V, m * V);
 }
@@ -59,9 +79,7 @@ export function lastLogits(model: LoadedModel, logits: Float32Array, m: number):
  * geometry's sources or weighted mixes) and checks the prefill's last logits against transformers'.
  */
 export async function expectProcessorPixelLogits(
-  model: LoadedModel,
-  ref: TinyReference,
-  image: Uint8Array,
+  { model, ref, image }: TinyPackage<TinyReference>,
   packing: (img: Awaited<ReturnType<typeof prepareImage>>) => Int32Array | ImageTokenMixes,
   tol: number,
 ): Promise<void> {
@@ -69,6 +87,8 @@ export async function expectProcessorPixelLogits(
   const p = renderPrompt(model.manifest, model.tokenizer, ref.prompt, img.geometry);
   const [tiles, , size] = ref.pixel_values_shape;
   const vis = await encodeImage(model, f32(ref.pixel_values_f32), size, tiles);
+  const { rows, cols } = model.manifest.image.layout;
+  expect(vis.count).toBe(tiles * rows * cols);
   expect(vis.newline?.length).toBe(model.manifest.hidden);
   const embeds = await embedTokens(model, p.ids);
   const h = model.manifest.hidden;
@@ -83,11 +103,22 @@ export async function expectProcessorPixelLogits(
   expect(maxDiff(lastLogits(model, out.logits, m), f32(ref.logits_last_f32))).toBeLessThan(tol);
 }
 
+/**
+ * The app's whole prefill path (sharp preprocessing, packing, prefill) against transformers: the
+ * prompt length, the last logits within 1e-3 and the first token. Returns the prompt's layout.
+ */
+export async function expectPrefillMatches({ model, ref, image }: TinyPackage<TinyReference>) {
+  const { pre, prefill, layout } = await runPrefill(model, image, ref.prompt);
+  const m = prefill.m;
+  expect(m).toBe(ref.input_ids.length);
+  expect(maxDiff(lastLogits(model, pre.logits, m), f32(ref.logits_last_f32))).toBeLessThan(1e-3);
+  expect(prefill.firstToken).toBe(ref.logits_all_argmax[m - 1]);
+  return layout;
+}
+
 /** sharp's bicubic resize against PIL's: at most `maxTol` apart anywhere, 0.003 on average. */
 export async function expectPixelsNearProcessor(
-  model: LoadedModel,
-  ref: TinyReference,
-  image: Uint8Array,
+  { model, ref, image }: TinyPackage<TinyReference>,
   maxTol: number,
 ): Promise<void> {
   const img = await prepareImage(image, model.manifest);
@@ -103,11 +134,7 @@ export async function expectPixelsNearProcessor(
  * Records the 150×100 test image (both tiny packages: 56 px tiles of 4×4 tokens, best resolution
  * 112×112) and checks where the recording places the base image and its four tiles.
  */
-export async function expectRecordedTiles(
-  model: LoadedModel,
-  ref: TinyReference,
-  image: Uint8Array,
-): Promise<void> {
+export async function expectRecordedTiles({ model, ref, image }: TinyPackage<TinyReference>): Promise<void> {
   const { recording } = await record(model, {
     image,
     prompt: ref.prompt,

@@ -6,60 +6,43 @@
  * processor's pixel_values), and the whole TypeScript path (sharp preprocessing, packing, prefill,
  * recording). Modelled on llavaNext.test.ts.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { imageTokenMixes } from '../../analysis/attention/imageLayout';
 import { prepareImage } from '../../analysis/model/image';
-import { type LoadedModel, loadModel } from '../../analysis/model/loadedModel';
 import { renderPrompt } from '../../analysis/model/prompt';
-import { runPrefill } from '../../analysis/record/recorder';
 import {
   expectPixelsNearProcessor,
-  expectRecordedTiles,
+  expectPrefillMatches,
   expectProcessorPixelLogits,
-  f32,
-  fixtureDir,
-  lastLogits,
-  maxDiff,
-  readReference,
+  expectRecordedTiles,
   type TinyReference,
+  openTinyPackage,
 } from './hfTinyPackage';
 
-const dir = fixtureDir('llava-onevision-tiny');
-const ref = readReference<
+const pkg = openTinyPackage<
   TinyReference & {
     grid: { grid: [number, number]; unpadded: [number, number]; packed: [number, number] };
     /** Per packed token [[feature row, weight], …], or null for a newline token. */
     terms: ([number, number][] | null)[];
   }
->(dir);
-const image = new Uint8Array(readFileSync(join(dir, 'image.png')));
-
-let model: LoadedModel;
-beforeAll(async () => {
-  model = await loadModel(dir, 'cpu');
-});
-afterAll(async () => {
-  await model?.release();
-});
+>('llava-onevision-tiny');
 
 describe('LLaVA-OneVision tiny package (150×100 image, 56 px tiles, 4×4 tokens per tile, anyres_max_2)', () => {
   it('lays the prompt out as transformers does, downsampled', async () => {
-    const img = await prepareImage(image, model.manifest);
+    const img = await prepareImage(pkg.image, pkg.model.manifest);
     expect([img.width, img.height]).toEqual([150, 100]);
-    expect(img.tiles).toBe(ref.pixel_values_shape[0]);
+    expect(img.tiles).toBe(pkg.ref.pixel_values_shape[0]);
     const g = img.geometry;
-    expect([g.gridRows, g.gridCols]).toEqual(ref.grid.grid);
-    expect([g.kept.rowEnd - g.kept.rowStart, g.kept.colEnd - g.kept.colStart]).toEqual(ref.grid.unpadded);
-    expect(g.downsampled).toEqual({ rows: ref.grid.packed[0], cols: ref.grid.packed[1] });
-    expect(ref.grid.packed).not.toEqual(ref.grid.unpadded);
-    const p = renderPrompt(model.manifest, model.tokenizer, ref.prompt, g);
-    expect(p.ids).toEqual(ref.input_ids);
-    expect(p.imageTokens).toBe(ref.image_tokens);
+    expect([g.gridRows, g.gridCols]).toEqual(pkg.ref.grid.grid);
+    expect([g.kept.rowEnd - g.kept.rowStart, g.kept.colEnd - g.kept.colStart]).toEqual(pkg.ref.grid.unpadded);
+    expect(g.downsampled).toEqual({ rows: pkg.ref.grid.packed[0], cols: pkg.ref.grid.packed[1] });
+    expect(pkg.ref.grid.packed).not.toEqual(pkg.ref.grid.unpadded);
+    const p = renderPrompt(pkg.model.manifest, pkg.model.tokenizer, pkg.ref.prompt, g);
+    expect(p.ids).toEqual(pkg.ref.input_ids);
+    expect(p.imageTokens).toBe(pkg.ref.image_tokens);
     const m = imageTokenMixes(g);
-    expect(m.offsets.length - 1).toBe(ref.terms.length);
-    ref.terms.forEach((t, i) => {
+    expect(m.offsets.length - 1).toBe(pkg.ref.terms.length);
+    pkg.ref.terms.forEach((t, i) => {
       const a = m.offsets[i];
       const got = Array.from({ length: m.offsets[i + 1] - a }, (_, k) => m.sources[a + k]);
       expect(got, `token ${i}`).toEqual(t === null ? [-1] : t.map(([s]) => s));
@@ -70,25 +53,21 @@ describe('LLaVA-OneVision tiny package (150×100 image, 56 px tiles, 4×4 tokens
   });
 
   it("packs vision.onnx's tiles and newline into transformers' logits (processor pixels)", async () => {
-    await expectProcessorPixelLogits(model, ref, image, (img) => imageTokenMixes(img.geometry), 1e-4);
+    await expectProcessorPixelLogits(pkg, (img) => imageTokenMixes(img.geometry), 1e-4);
   });
 
   it("preprocesses close to the processor (sharp's bicubic against PIL's)", async () => {
     // 1/255/std ≈ 0.008 per level (SigLIP's std 0.5): the bound allows ~5 levels, as llavaNext.test.ts.
-    await expectPixelsNearProcessor(model, ref, image, 0.045);
+    await expectPixelsNearProcessor(pkg, 0.045);
   });
 
   it('runs the whole path: prefill logits and a recording with its tiles', async () => {
-    const { pre, prefill, layout } = await runPrefill(model, image, ref.prompt);
-    const m = prefill.m;
-    expect(m).toBe(ref.input_ids.length);
-    expect(maxDiff(lastLogits(model, pre.logits, m), f32(ref.logits_last_f32))).toBeLessThan(1e-3);
-    expect(prefill.firstToken).toBe(ref.logits_all_argmax[m - 1]);
+    const layout = await expectPrefillMatches(pkg);
     // 16 base tokens, then the first downsampled row (6 tokens) and its newline.
-    const cols = ref.grid.packed[1];
+    const cols = pkg.ref.grid.packed[1];
     expect(layout.tokens[layout.imageStart + 16 + cols].patch?.isNewline).toBe(true);
     expect(layout.tokens[layout.imageStart + 16 + cols - 1].patch?.isNewline).toBe(false);
 
-    await expectRecordedTiles(model, ref, image);
+    await expectRecordedTiles(pkg);
   });
 });
